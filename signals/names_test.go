@@ -1,0 +1,134 @@
+package signals
+
+import (
+	"errors"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestParse(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want syscall.Signal
+	}{
+		{"TERM", unix.SIGTERM}, {"SIGTERM", unix.SIGTERM}, {"sigterm", unix.SIGTERM}, {"15", unix.SIGTERM},
+		{"term", unix.SIGTERM}, {" HUP ", unix.SIGHUP}, {"KILL", unix.SIGKILL}, {"usr1", unix.SIGUSR1},
+		{"SIGWINCH", unix.SIGWINCH}, {"IOT", unix.SIGABRT}, {"RTMIN", 34}, {"SIGRTMIN+3", 37},
+		{"rtmax-1", 63}, {"RTMAX", 64}, {"64", 64}, {"1", unix.SIGHUP},
+	}
+	for _, tt := range tests {
+		got, err := Parse(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("Parse(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "0", "65", "-1", "FOO", "SIG", "RTMIN+31", "RTMIN-1", "RTMAX+1", "RTMIN++1", "15x", "TERM TERM"} {
+		if got, err := Parse(bad); err == nil || !errors.Is(err, ErrUnknown) {
+			t.Errorf("Parse(%q) = %v, %v; want ErrUnknown", bad, got, err)
+		}
+	}
+}
+
+func TestName(t *testing.T) {
+	t.Parallel()
+	for sig, want := range map[syscall.Signal]string{
+		unix.SIGTERM: "SIGTERM", 34: "SIGRTMIN", 36: "SIGRTMIN+2", 64: "SIGRTMAX", 33: "signal 33",
+	} {
+		if got := Name(sig); got != want {
+			t.Errorf("Name(%d) = %q, want %q", sig, got, want)
+		}
+	}
+}
+
+func TestParseRewrite(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in       string
+		from, to syscall.Signal
+		bad      bool
+	}{
+		{in: "USR1:TERM", from: unix.SIGUSR1, to: unix.SIGTERM},
+		{in: "10:15", from: unix.SIGUSR1, to: unix.SIGTERM},
+		{in: "HUP:0", from: unix.SIGHUP, to: 0},
+		{in: "TERM:QUIT", from: unix.SIGTERM, to: unix.SIGQUIT},
+		{in: "TERM", bad: true}, {in: "CHLD:TERM", bad: true}, {in: "KILL:TERM", bad: true},
+		{in: "TERM:FOO", bad: true}, {in: ":TERM", bad: true}, {in: "URG:0", bad: true},
+	}
+	for _, tt := range tests {
+		from, to, err := ParseRewrite(tt.in)
+		if tt.bad {
+			if err == nil {
+				t.Errorf("ParseRewrite(%q) = %v,%v; want error", tt.in, from, to)
+			}
+			continue
+		}
+		if err != nil || from != tt.from || to != tt.to {
+			t.Errorf("ParseRewrite(%q) = %v,%v,%v; want %v,%v", tt.in, from, to, err, tt.from, tt.to)
+		}
+	}
+	r := Rewrites{unix.SIGHUP: 0, unix.SIGUSR1: unix.SIGTERM}
+	if s, ok := r.Apply(unix.SIGHUP); ok {
+		t.Errorf("HUP:0 forwarded as %v", s)
+	}
+	if s, ok := r.Apply(unix.SIGUSR1); !ok || s != unix.SIGTERM {
+		t.Errorf("USR1:TERM gave %v %v", s, ok)
+	}
+	if s, ok := r.Apply(unix.SIGINT); !ok || s != unix.SIGINT {
+		t.Errorf("INT unrewritten gave %v %v", s, ok)
+	}
+}
+
+func TestCatchable(t *testing.T) {
+	t.Parallel()
+	seen := map[syscall.Signal]bool{}
+	for _, s := range Catchable() {
+		seen[s.(syscall.Signal)] = true
+	}
+	for _, never := range []syscall.Signal{unix.SIGCHLD, unix.SIGURG, unix.SIGKILL, unix.SIGSTOP} {
+		if seen[never] {
+			t.Errorf("%v is caught", never)
+		}
+	}
+	for _, must := range []syscall.Signal{unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGPIPE, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU, unix.SIGWINCH, 34, 64} {
+		if !seen[must] {
+			t.Errorf("%v is not caught", must)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"TERM", "sigterm", "15", "RTMIN+3", "rtmax-2", "", "SIG", "65", "RTMIN+"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sig, err := Parse(s)
+		if err != nil {
+			return
+		}
+		if sig < 1 || sig > rtMax {
+			t.Fatalf("Parse(%q) = %d, out of range", s, sig)
+		}
+		// A parsed signal's name parses back to the same signal.
+		if back, err := Parse(Name(sig)); err == nil && back != sig {
+			t.Fatalf("Parse(Name(%d)) = %d", sig, back)
+		}
+	})
+}
+
+func FuzzParseRewrite(f *testing.F) {
+	for _, s := range []string{"USR1:TERM", "HUP:0", "10:15", ":", "TERM", "a:b:c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		from, to, err := ParseRewrite(s)
+		if err != nil {
+			return
+		}
+		if !Forwardable(from) || to < 0 || to > rtMax {
+			t.Fatalf("ParseRewrite(%q) = %d:%d", s, from, to)
+		}
+	})
+}
