@@ -1,0 +1,76 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/sys/unix"
+)
+
+// newLogger makes initd's own logger: short console lines ("initd INF
+// started pid=7 ...") or JSON, on w (stderr).
+func newLogger(o *options, w io.Writer) zerolog.Logger {
+	level, err := zerolog.ParseLevel(o.logLevel)
+	if err != nil {
+		level = zerolog.InfoLevel
+	}
+	if o.logFormat == "json" {
+		return zerolog.New(w).Level(level).With().Timestamp().Str("logger", "initd").Logger()
+	}
+	cw := zerolog.ConsoleWriter{
+		Out:        w,
+		NoColor:    true,
+		PartsOrder: []string{zerolog.LevelFieldName, zerolog.MessageFieldName},
+		FormatLevel: func(i any) string {
+			s, _ := i.(string)
+			if len(s) > 3 {
+				s = s[:3]
+			}
+			return "initd " + strings.ToUpper(s)
+		},
+	}
+	return zerolog.New(cw).Level(level)
+}
+
+// pipeGuard wraps one of initd's own output streams. When a write fails
+// because the reader went away (EPIPE), the kernel has also raised a
+// SIGPIPE at initd; pipeGuard counts it in selfPipes so the signal loop does
+// not forward that SIGPIPE to COMMAND, and stops writing to the stream so it
+// happens only once. Writes never fail upward: initd keeps supervising.
+type pipeGuard struct {
+	w         io.Writer
+	selfPipes *atomic.Int64
+	broken    atomic.Bool
+}
+
+func (g *pipeGuard) Write(p []byte) (int, error) {
+	if g.broken.Load() {
+		return len(p), nil
+	}
+	if _, err := g.w.Write(p); err != nil && errors.Is(err, syscall.EPIPE) {
+		if g.broken.CompareAndSwap(false, true) {
+			g.selfPipes.Add(1)
+		}
+	}
+	return len(p), nil
+}
+
+// ownStderr returns a duplicate of fd 2 when w is os.Stderr: the Go runtime
+// raises an extra SIGPIPE for a failed write to fd 1 or 2 itself, which
+// would make initd's own SIGPIPEs impossible to count; through a duplicate
+// only the kernel's one is raised.
+func ownStderr(w io.Writer) io.Writer {
+	if w != os.Stderr {
+		return w
+	}
+	fd, err := unix.FcntlInt(2, unix.F_DUPFD_CLOEXEC, 3)
+	if err != nil {
+		return w
+	}
+	return os.NewFile(uintptr(fd), "stderr")
+}

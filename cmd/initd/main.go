@@ -1,0 +1,32 @@
+// Command initd is a container's init process: it runs one command as PID 1
+// (or as a child subreaper), forwards signals to it, reaps every zombie,
+// stops the whole process tree gracefully, and exits with the command's
+// status. It can also wait for services, follow log files, render
+// templates and run cron jobs; see the README and `initd help`.
+//
+// # Environment
+//
+// Every option is also read from INITD_<NAME>, NAME being the option's name
+// upper-cased with '-' turned into '_' (--stop-signal = INITD_STOP_SIGNAL).
+// A flag wins over the variable. Repeatable options take one value a line.
+//
+// COMMAND additionally receives INITD_MEMORY_LIMIT_BYTES and INITD_CPU_LIMIT
+// where the container has such limits.
+package main
+
+import (
+	"context"
+	"os"
+	"runtime"
+)
+
+func init() {
+	// Keep the main goroutine on the main thread until start-up has set the
+	// parent-death signal: the kernel keeps that setting per thread, and the
+	// main thread lives as long as the process.
+	runtime.LockOSThread()
+}
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}

@@ -1,0 +1,315 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/signal"
+	"runtime"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/initd-dev/initd/reaper"
+	"github.com/initd-dev/initd/signals"
+	"github.com/rs/zerolog"
+	"golang.org/x/sys/unix"
+)
+
+// supervisor owns COMMAND's lifetime: start, forwarding, the stop sequence
+// (delay, stop signal, grace, SIGKILL) and the clean-up of whatever is left
+// when COMMAND exits.
+type supervisor struct {
+	o         *options
+	log       zerolog.Logger
+	r         *reaper.Reaper
+	sigc      chan os.Signal
+	selfPipes *atomic.Int64 // SIGPIPEs initd raised at itself (see pipeGuard)
+	pid1      bool
+
+	// The stop sequence.
+	stopping   bool
+	stopSig    syscall.Signal // what the stop request sends
+	stopSent   bool
+	graceStart time.Time
+	killed     bool
+	delayC     <-chan time.Time
+	graceC     <-chan time.Time
+}
+
+// supervise runs COMMAND (and everything around it) and returns initd's
+// exit status.
+func supervise(ctx context.Context, o *options, log zerolog.Logger, selfPipes *atomic.Int64) int {
+	ppid := os.Getppid()
+	s := &supervisor{
+		o:         o,
+		log:       log,
+		r:         reaper.New(),
+		sigc:      make(chan os.Signal, 2048),
+		selfPipes: selfPipes,
+		pid1:      os.Getpid() == 1,
+	}
+	// Catch signals before anything starts, so none is lost and a stop
+	// request before COMMAND starts is honoured.
+	signals.Notify(s.sigc)
+	defer signal.Stop(s.sigc)
+	s.setPdeathsig(ppid)
+	if !s.pid1 {
+		if err := reaper.SetSubreaper(); err != nil {
+			log.Warn().Err(err).Msg("not PID 1 and not a child subreaper: orphaned descendants will not be reaped by initd and may outlive it")
+		}
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go s.r.Run(rctx)
+
+	st, code, ok := s.startup(ctx)
+	if !ok {
+		return code
+	}
+	defer st.close()
+	return s.runCommand(ctx, st)
+}
+
+// setPdeathsig asks the kernel for o.pdeathsig when initd's parent dies,
+// and delivers it at once if the parent is already gone.
+func (s *supervisor) setPdeathsig(ppid int) {
+	defer runtime.UnlockOSThread() // locked in init, for this call
+	if s.o.pdeathsig == 0 {
+		return
+	}
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(s.o.pdeathsig), 0, 0, 0); err != nil {
+		s.log.Warn().Err(err).Msg("--pdeathsig: prctl(PR_SET_PDEATHSIG) failed")
+		return
+	}
+	if os.Getppid() != ppid {
+		s.log.Info().Str("signal", signals.Name(s.o.pdeathsig)).Msg("parent process already gone")
+		s.sigc <- s.o.pdeathsig
+	}
+}
+
+// runCommand starts COMMAND, supervises it until it exits, cleans up the
+// rest of the tree and returns the exit status.
+func (s *supervisor) runCommand(ctx context.Context, st *started) int {
+	if len(s.o.command) == 0 {
+		return s.cronOnly(ctx, st)
+	}
+	p, err := s.start(st)
+	if err != nil {
+		var ee *execError
+		if errors.As(err, &ee) {
+			s.log.Error().Msg(err.Error())
+			return ee.code
+		}
+		s.log.Error().Err(err).Msg("cannot start COMMAND")
+		return exitStartup
+	}
+	s.log.Info().Int("pid", p.Pid).Strs("argv", s.o.command).Msg("started")
+	st.afterStart(ctx, s)
+
+	s.loop(p)
+	status := p.Status()
+	st.stopJobs(s)
+	s.cleanup()
+	st.drain()
+
+	code := status.Code()
+	ev := s.log.Info().Int("pid", p.Pid).Str("status", status.String()).Uint64("orphans_reaped", s.r.Orphans())
+	if to, ok := s.o.remapExit[code]; ok {
+		ev = ev.Int("remapped_from", code)
+		code = to
+	}
+	ev.Int("exit", code).Msg("exited")
+	return code
+}
+
+// start resolves and starts COMMAND in its own process group, in the
+// terminal's foreground when initd has one.
+func (s *supervisor) start(st *started) (*reaper.Process, error) {
+	path, err := lookPath(s.o.command[0], st.env)
+	if err != nil {
+		return nil, err
+	}
+	sys := &syscall.SysProcAttr{Setpgid: true, Credential: st.cred}
+	if signals.ControllingTerminal(0) {
+		sys.Foreground, sys.Ctty = true, 0
+	}
+	attr := &syscall.ProcAttr{Env: st.env, Files: []uintptr{0, 1, 2}, Sys: sys}
+	p, err := s.r.Start(path, s.o.command, attr)
+	if err != nil {
+		return nil, classifyStartError(path, err)
+	}
+	return p, nil
+}
+
+// loop forwards signals and runs the stop sequence until p exits.
+func (s *supervisor) loop(p *reaper.Process) {
+	for {
+		select {
+		case <-p.Done():
+			return
+		case sig := <-s.sigc:
+			s.onSignal(p, sig.(syscall.Signal))
+		case <-s.delayC:
+			s.delayC = nil
+			s.sendStop(p)
+		case <-s.graceC:
+			s.graceC = nil
+			s.log.Warn().Dur("grace", s.o.grace).Msg("grace period over: killing every remaining process")
+			s.killAll(p)
+		}
+	}
+}
+
+// isStopRequest reports whether sig asks initd to stop: TERM, INT or the
+// configured stop signal.
+func (s *supervisor) isStopRequest(sig syscall.Signal) bool {
+	return sig == unix.SIGTERM || sig == unix.SIGINT || sig == s.o.stopSignal
+}
+
+// fromSelf reports whether sig is a SIGPIPE that initd raised at itself by
+// writing to a closed stdout or stderr; that one is not COMMAND's business.
+func (s *supervisor) fromSelf(sig syscall.Signal) bool {
+	if sig != unix.SIGPIPE {
+		return false
+	}
+	for {
+		n := s.selfPipes.Load()
+		if n <= 0 {
+			return false
+		}
+		if s.selfPipes.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
+}
+
+func (s *supervisor) onSignal(p *reaper.Process, sig syscall.Signal) {
+	if s.fromSelf(sig) {
+		return
+	}
+	out, ok := s.o.rewrites.Apply(sig)
+	if !ok {
+		s.log.Debug().Str("signal", signals.Name(sig)).Msg("dropped (--rewrite)")
+		return
+	}
+	if !s.isStopRequest(sig) {
+		s.forward(p, out)
+		return
+	}
+	if _, rewritten := s.o.rewrites[sig]; !rewritten {
+		out = s.o.stopSignal
+	}
+	switch {
+	case !s.stopping:
+		s.stopping, s.stopSig = true, out
+		s.log.Info().Str("signal", signals.Name(sig)).Str("stop_signal", signals.Name(out)).
+			Dur("delay", s.o.stopDelay).Dur("grace", s.o.grace).Msg("stop requested")
+		if s.o.stopDelay > 0 {
+			s.delayC = time.After(s.o.stopDelay)
+		} else {
+			s.sendStop(p)
+		}
+	case s.stopSent:
+		// Asked again (a second Ctrl-C, say): pass it on; the grace
+		// period keeps running from the first request.
+		s.forward(p, out)
+	}
+}
+
+// sendStop sends the stop signal and starts the grace period.
+func (s *supervisor) sendStop(p *reaper.Process) {
+	s.stopSent, s.graceStart = true, time.Now()
+	s.forward(p, s.stopSig)
+	if s.o.grace > 0 {
+		s.graceC = time.After(s.o.grace)
+	}
+}
+
+// forward delivers sig to COMMAND's process group, or to COMMAND alone
+// with --single-child (or when COMMAND left its group).
+func (s *supervisor) forward(p *reaper.Process, sig syscall.Signal) {
+	var err error
+	if !s.o.singleChild {
+		err = p.SignalGroup(sig)
+	}
+	if s.o.singleChild || errors.Is(err, reaper.ErrFinished) {
+		err = p.Signal(sig)
+	}
+	ev := s.log.Debug()
+	if err != nil && !errors.Is(err, reaper.ErrFinished) {
+		ev = s.log.Warn().Err(err)
+	}
+	ev.Str("signal", signals.Name(sig)).Int("pid", p.Pid).Bool("group", !s.o.singleChild).Msg("forwarded")
+}
+
+// killAll sends SIGKILL to COMMAND's group and every other descendant.
+func (s *supervisor) killAll(p *reaper.Process) {
+	s.killed = true
+	if p != nil {
+		_ = p.SignalGroup(unix.SIGKILL)
+	}
+	if _, err := reaper.SignalDescendants(unix.SIGKILL); err != nil {
+		s.log.Warn().Err(err).Msg("killing remaining processes")
+	}
+}
+
+// cleanup runs when COMMAND has exited: every remaining descendant gets
+// SIGTERM, then SIGKILL when the grace period ends (counted from the stop
+// signal if there was one), and initd waits until none is left. A stop
+// request meanwhile escalates at once.
+func (s *supervisor) cleanup() {
+	if s.noChildren() {
+		return
+	}
+	deadline := time.Now().Add(s.o.grace)
+	if s.stopSent {
+		deadline = s.graceStart.Add(s.o.grace)
+	}
+	if !s.killed {
+		n, err := reaper.SignalDescendants(unix.SIGTERM)
+		s.log.Info().Int("signalled", n).AnErr("error", err).Msg("COMMAND exited: sending SIGTERM to the remaining processes")
+		var graceC <-chan time.Time
+		if s.o.grace > 0 {
+			t := time.NewTimer(time.Until(deadline))
+			defer t.Stop()
+			graceC = t.C
+		}
+	wait:
+		for {
+			select {
+			case <-s.r.NoChildren():
+				return
+			case <-graceC:
+				s.log.Warn().Msg("grace period over: killing the remaining processes")
+				break wait
+			case sig := <-s.sigc:
+				if ss := sig.(syscall.Signal); s.isStopRequest(ss) {
+					s.log.Info().Str("signal", signals.Name(ss)).Msg("stop requested during clean-up: killing the remaining processes")
+					break wait
+				}
+			}
+		}
+	}
+	// SIGKILL until nothing is left: children of killed processes are
+	// re-parented to initd and need their own SIGKILL.
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s.killAll(nil)
+		select {
+		case <-s.r.NoChildren():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (s *supervisor) noChildren() bool {
+	select {
+	case <-s.r.NoChildren():
+		return true
+	default:
+		return false
+	}
+}
