@@ -1,0 +1,207 @@
+package cron
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseLineValid(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		line, schedule, command string
+		seconds                 bool
+		zone                    string
+	}{
+		{line: "* * * * * echo hi", schedule: "* * * * *", command: "echo hi"},
+		{line: "*/5 0-23/2 1,15 jan-jun mon-fri  /bin/task  --flag 'a  b'", schedule: "*/5 0-23/2 1,15 jan-jun mon-fri", command: "/bin/task  --flag 'a  b'"},
+		{line: "\t0\t3\t*\t*\t*\tbackup.sh", schedule: "0 3 * * *", command: "backup.sh"},
+		{line: "*/10 * * * * * echo six", schedule: "*/10 * * * * *", command: "echo six", seconds: true},
+		{line: "30 0 3 ? * sun cmd", schedule: "30 0 3 ? * sun", command: "cmd", seconds: true},
+		// Five fields, then a command whose first word is not a field.
+		{line: "0 0 * * * 7z a x.7z", schedule: "0 0 * * *", command: "7z a x.7z"},
+		{line: "@hourly date", schedule: "@hourly", command: "date"},
+		{line: "@DAILY date", schedule: "@DAILY", command: "date"},
+		{line: "@every 90s echo x", schedule: "@every 90s", command: "echo x"},
+		{line: "@every 1h30m echo x", schedule: "@every 1h30m", command: "echo x"},
+		{line: "CRON_TZ=Europe/Paris 0 9 * * * hello", schedule: "CRON_TZ=Europe/Paris 0 9 * * *", command: "hello", zone: "Europe/Paris"},
+		{line: "TZ=UTC @daily x", schedule: "TZ=UTC @daily", command: "x", zone: "UTC"},
+		{line: "CRON_TZ=America/New_York */5 * * * * * x", schedule: "CRON_TZ=America/New_York */5 * * * * *", command: "x", seconds: true, zone: "America/New_York"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			t.Parallel()
+			j, err := ParseLine(tt.line)
+			if err != nil {
+				t.Fatalf("ParseLine(%q): %v", tt.line, err)
+			}
+			if j.Schedule != tt.schedule || j.Command != tt.command || j.Seconds != tt.seconds {
+				t.Errorf("got schedule %q command %q seconds %v, want %q %q %v", j.Schedule, j.Command, j.Seconds, tt.schedule, tt.command, tt.seconds)
+			}
+			if tt.zone != "" && j.Location().String() != tt.zone {
+				t.Errorf("zone %q, want %q", j.Location(), tt.zone)
+			}
+			if len(j.Next(time.Now(), 3)) != 3 {
+				t.Errorf("fewer than 3 next runs")
+			}
+		})
+	}
+}
+
+// Every malformed example must be a *ParseError, never a panic.
+func TestParseLineInvalid(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ line, want string }{
+		{"", "empty"},
+		{"   ", "empty"},
+		{"TZ=", "empty time zone"},
+		{"TZ= * * * * * x", "empty time zone"},
+		{"CRON_TZ=", "empty time zone"},
+		{"CRON_TZ= @daily x", "empty time zone"},
+		{"TZ=Mars/Olympus * * * * * x", "unknown time zone"},
+		{"CRON_TZ=../../etc/passwd * * * * * x", "unknown time zone"},
+		{"TZ=UTC", "expected 5 schedule fields"},
+		{"* * * * *", "no command"},
+		{"* * * *", "expected 5"},
+		{"* * * * * * ", "six schedule fields and no command"},
+		{"60 * * * * x", "minute"},
+		{"* 24 * * * x", "hour"},
+		{"* * 0 * * x", "day-of-month"},
+		{"* * 32 * * x", "day-of-month"},
+		{"* * * 13 * x", "month"},
+		{"* * * foo * x", "month"},
+		{"* * * * 7 x", "use 0 or sun"},
+		{"* * * * mon-sun x", "runs backwards"},
+		{"5-1 * * * * x", "runs backwards"},
+		{"1,,2 * * * * x", "empty item"},
+		{", * * * * x", "empty item"},
+		{"*/0 * * * * x", "step 0"},
+		{"*/61 * * * * x", "step 61"},
+		{"*/ * * * * x", "step"},
+		{"1/x * * * * x", "step"},
+		{"*-5 * * * * x", "not a number"},
+		{"+5 * * * * x", "not a number"},
+		{"-5 * * * * x", "not a number"},
+		{"1-2-3 * * * * x", "not a number"},
+		{"99999999999999999999 * * * * x", "not a number"},
+		{"? * * * * x", `"?" is only allowed`},
+		{"L * * * * x", "not a number"},
+		{"* * L * * x", "not a number"},
+		{"* * * * 5#3 x", "neither a number"},
+		{"0 0 30 2 * x", "never fires"},
+		{"@reboot x", "@reboot is not supported"},
+		{"@weekly", "no command"},
+		{"@every", "needs a duration"},
+		{"@every x", "not a duration"},
+		{"@every 500ms x", "whole number of seconds"},
+		{"@every 1500ms x", "whole number of seconds"},
+		{"@every 0s x", "at least 1s"},
+		{"@every -1m x", "at least 1s"},
+		{"@fortnightly x", "unknown descriptor"},
+		{"@", "unknown descriptor"},
+		{"@daily\x00 x", "NUL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			t.Parallel()
+			_, err := ParseLine(tt.line)
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("ParseLine(%q) = %v, want a *ParseError", tt.line, err)
+			}
+			if !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "cron: --cron: ") {
+				t.Errorf("ParseLine(%q) = %q, want it to contain %q", tt.line, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestFieldErrorsWrapErrField(t *testing.T) {
+	t.Parallel()
+	_, err := ParseLine("61 * * * * x")
+	if !errors.Is(err, errField) {
+		t.Fatalf("error %v does not wrap errField", err)
+	}
+}
+
+func TestNextFiveAndSixFields(t *testing.T) {
+	t.Parallel()
+	from := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		line string
+		want []time.Time
+	}{
+		{"TZ=UTC */20 * * * * * x", []time.Time{from.Add(20 * time.Second), from.Add(40 * time.Second), from.Add(60 * time.Second)}},
+		{"TZ=UTC */20 * * * * x", []time.Time{from.Add(20 * time.Minute), from.Add(40 * time.Minute), from.Add(60 * time.Minute)}},
+		{"@every 1m x", []time.Time{from.Add(time.Minute), from.Add(2 * time.Minute), from.Add(3 * time.Minute)}},
+		{"TZ=UTC @daily x", []time.Time{from.Add(14 * time.Hour), from.Add(38 * time.Hour), from.Add(62 * time.Hour)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			t.Parallel()
+			j, err := ParseLine(tt.line)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := j.Next(from, len(tt.want))
+			for i := range tt.want {
+				if i >= len(got) || !got[i].Equal(tt.want[i]) {
+					t.Fatalf("Next = %v, want %v", got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// Around both DST changes, activations must strictly increase and stay an
+// ordinary number: no repeated time, no burst (supercronic#86).
+func TestNextAcrossDST(t *testing.T) {
+	t.Parallel()
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := []string{
+		"CRON_TZ=America/New_York 30 2 * * * x",
+		"CRON_TZ=America/New_York 0 1 * * * x",
+		"CRON_TZ=America/New_York * * * * * x",
+		"CRON_TZ=America/New_York */15 * * * * * x",
+		"CRON_TZ=America/New_York @hourly x",
+	}
+	for _, start := range []time.Time{
+		time.Date(2026, 3, 8, 0, 0, 0, 0, ny),  // spring forward at 02:00
+		time.Date(2026, 11, 1, 0, 0, 0, 0, ny), // fall back at 02:00
+	} {
+		for _, line := range lines {
+			j, err := ParseLine(line)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := j.Next(start, 2000)
+			if len(got) == 0 {
+				t.Fatalf("%s from %v: no runs", line, start)
+			}
+			prev := start
+			for _, n := range got {
+				if !n.After(prev) {
+					t.Fatalf("%s from %v: %v does not follow %v", line, start, n, prev)
+				}
+				prev = n
+			}
+		}
+	}
+}
+
+func TestParseOverlap(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]Overlap{"skip": OverlapSkip, "allow": OverlapAllow, "ALLOW": OverlapAllow} {
+		got, err := ParseOverlap(in)
+		if err != nil || got != want {
+			t.Errorf("ParseOverlap(%q) = %v, %v", in, got, err)
+		}
+	}
+	if _, err := ParseOverlap("queue"); err == nil {
+		t.Error("ParseOverlap(queue) did not fail")
+	}
+}
