@@ -1,0 +1,447 @@
+package logredirect
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/sys/unix"
+)
+
+// DefaultRetireAfter is how long a file that was rotated away or deleted is
+// still read after its last write.
+const DefaultRetireAfter = 5 * time.Second
+
+// readChunk is the size of one read from a followed file.
+const readChunk = 64 << 10
+
+// FollowerConfig describes one file to follow.
+type FollowerConfig struct {
+	// Path is the file's name. A relative path is made absolute at
+	// NewFollower.
+	Path string
+	// Prefix is written before every line, e.g. TailPrefix(Path) for
+	// --tail-prefix. Empty means no prefix.
+	Prefix string
+	// Logger receives initd's own messages about the file: it appeared,
+	// was rotated, truncated or removed, or cannot be read. The zero value
+	// logs nothing.
+	Logger zerolog.Logger
+	// RetireAfter is how long a file that was renamed away or deleted is
+	// still read after its last write, for programs that reopen their log
+	// only a while after the rotation. Zero means DefaultRetireAfter.
+	RetireAfter time.Duration
+}
+
+// Follower copies the lines appended to one file onto an [Output], following
+// the file by name like `tail -F`:
+//
+//   - a file that exists at Start is read from its end (nothing is
+//     replayed); a file that appears later is read from its start, and so
+//     is its directory, should that appear later too;
+//   - rename-and-create rotation: the old file is read to its end, and on
+//     for RetireAfter after its last write, while the new one is followed;
+//     lines of the old file always come before lines of the new one;
+//   - copy-truncate: when the file becomes shorter than what was read, it
+//     is read again from its start;
+//   - delete-and-recreate is followed like a rotation.
+//
+// It is woken by inotify only: an idle file costs no CPU. When the Output is
+// stuck it waits (the file is on disk, nothing is lost), so it never drops
+// a line. It is a [Source].
+type Follower struct {
+	out         *Output
+	path        string
+	prefix      string
+	log         zerolog.Logger
+	retireAfter time.Duration
+
+	started  atomic.Bool
+	stopOnce sync.Once
+	stopc    chan context.Context // the drain's context, sent once by Stop
+	done     chan struct{}        // closed when run has returned
+	err      error                // the drain's result, set before done closes
+
+	// Owned by the run goroutine after Start.
+	runCtx    context.Context // ends when the drain's context ends
+	cancelRun context.CancelFunc
+	ino       *os.File // the inotify descriptor, non-blocking, in Go's poller
+	inoFd     int
+	dirWd     int32
+	dirPath   string
+	dirWant   string // the name in dirPath on the way to path
+	cur       *tailFile
+	retired   []*tailFile // oldest first
+	buf       []byte
+	emitFn    func([]byte) error
+	emitErr   error
+}
+
+// tailFile is one open file: the current one or a retired one.
+type tailFile struct {
+	file     *os.File
+	info     os.FileInfo
+	wd       int32 // inode watch, -1 if none
+	off      int64
+	split    lineSplitter
+	lastData time.Time
+	// tail holds the last bytes read, up to off. A file rewritten after a
+	// truncation to at least the same size is told apart by them.
+	tail    [tailCheck]byte
+	tailLen int
+}
+
+// tailCheck is how many of the last bytes read are compared to detect a
+// truncation that the size alone does not show. It is large enough to hold
+// a timestamp even when log lines end alike ("GET /health ... 200").
+const tailCheck = 4096
+
+// NewFollower returns a Follower of cfg.Path writing to out. It does not
+// touch the file system; Start does.
+func NewFollower(out *Output, cfg FollowerConfig) *Follower {
+	path, err := filepath.Abs(cfg.Path)
+	if err != nil {
+		path = filepath.Clean(cfg.Path)
+	}
+	retire := cfg.RetireAfter
+	if retire <= 0 {
+		retire = DefaultRetireAfter
+	}
+	f := &Follower{
+		out:         out,
+		path:        path,
+		prefix:      cfg.Prefix,
+		log:         cfg.Logger.With().Str("path", path).Logger(),
+		retireAfter: retire,
+		stopc:       make(chan context.Context, 1),
+		done:        make(chan struct{}),
+		dirWd:       -1,
+	}
+	f.emitFn = f.emit
+	return f
+}
+
+// Start watches the file's directory, opens the file if it exists and
+// positions at its end, and starts following in the background. It fails
+// when inotify is not available or the directory cannot be watched.
+func (f *Follower) Start() error {
+	if f.started.Swap(true) {
+		return fmt.Errorf("tail %s: started twice", f.path)
+	}
+	fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
+	if err != nil {
+		close(f.done)
+		return fmt.Errorf("tail %s: inotify: %w", f.path, err)
+	}
+	f.inoFd = fd
+	f.ino = os.NewFile(uintptr(fd), "inotify") // non-blocking: reads park in the poller
+	if err := f.watchDir(); err != nil {
+		f.ino.Close()
+		close(f.done)
+		return err
+	}
+	f.runCtx, f.cancelRun = context.WithCancel(context.Background())
+	f.buf = make([]byte, readChunk)
+	f.sync(true)
+	events := make(chan []inotifyEvent)
+	go f.readEvents(events)
+	go f.run(events)
+	return nil
+}
+
+// Stop writes out everything appended to the file up to now, including a
+// last line without a newline, within ctx, and stops following.
+func (f *Follower) Stop(ctx context.Context) error {
+	if !f.started.Load() {
+		return nil
+	}
+	f.stopOnce.Do(func() { f.stopc <- ctx })
+	select {
+	case <-f.done:
+		return f.err
+	case <-ctx.Done():
+		return fmt.Errorf("tail %s: drain: %w", f.path, ctx.Err())
+	}
+}
+
+// readEvents reads the inotify descriptor until it is closed.
+func (f *Follower) readEvents(events chan<- []inotifyEvent) {
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := f.ino.Read(buf)
+		if err != nil {
+			if !errors.Is(err, os.ErrClosed) {
+				f.log.Warn().Err(err).Msg("tail: reading inotify events failed; the file is copied at exit only")
+			}
+			return
+		}
+		select {
+		case events <- parseEvents(buf[:n]):
+		case <-f.done:
+			return
+		}
+	}
+}
+
+// run is the follower's goroutine: it owns all files and watches.
+func (f *Follower) run(events <-chan []inotifyEvent) {
+	defer close(f.done)
+	retire := time.NewTimer(time.Hour)
+	retire.Stop()
+	defer retire.Stop()
+	for {
+		select {
+		case evs := <-events:
+			f.handle(evs)
+		case now := <-retire.C:
+			f.retireIdle(now)
+		case ctx := <-f.stopc:
+			f.err = f.drain(ctx)
+			return
+		}
+		if len(f.retired) > 0 {
+			next := f.retired[0].lastData
+			for _, r := range f.retired[1:] {
+				if r.lastData.Before(next) {
+					next = r.lastData
+				}
+			}
+			retire.Reset(time.Until(next.Add(f.retireAfter)))
+		} else {
+			retire.Stop()
+		}
+	}
+}
+
+// handle reacts to one batch of events.
+func (f *Follower) handle(evs []inotifyEvent) {
+	resolve, relevant := false, false
+	for _, ev := range evs {
+		switch {
+		case ev.mask&unix.IN_Q_OVERFLOW != 0:
+			relevant = true
+		case ev.wd == f.dirWd && ev.mask&dirGone != 0:
+			resolve = true
+		case ev.wd == f.dirWd:
+			if ev.name == f.dirWant {
+				if f.dirPath == filepath.Dir(f.path) {
+					relevant = true
+				} else {
+					resolve = true
+				}
+			}
+		case ev.mask&unix.IN_IGNORED == 0:
+			relevant = true // an event on a followed inode
+		}
+	}
+	if resolve {
+		if err := f.watchDir(); err != nil {
+			f.log.Warn().Err(err).Msg("tail: cannot watch for the file any more")
+		}
+	}
+	if resolve || relevant {
+		f.sync(false)
+	}
+}
+
+// sync brings everything up to date: reads the retired files, notices a
+// rotation or removal, opens a file that appeared, and reads the current
+// file. atEnd positions a newly opened file at its end (only at Start).
+func (f *Follower) sync(atEnd bool) {
+	for _, r := range f.retired {
+		f.readAll(r)
+	}
+	fi, err := os.Stat(f.path)
+	if f.cur != nil && (err != nil || !os.SameFile(fi, f.cur.info)) {
+		f.readAll(f.cur)
+		if err != nil {
+			f.log.Info().Msg("tail: file removed or renamed; reading on what is still written to it, and waiting for a new one")
+		} else {
+			f.log.Info().Msg("tail: file replaced (rotated); following the new one from its start")
+		}
+		f.cur.lastData = time.Now()
+		f.retired = append(f.retired, f.cur)
+		f.cur = nil
+	}
+	if f.cur == nil && err == nil {
+		f.open(fi, atEnd)
+	}
+	if f.cur != nil {
+		f.readAll(f.cur)
+	}
+}
+
+// open starts following the file now at the path.
+func (f *Follower) open(fi os.FileInfo, atEnd bool) {
+	if fi.IsDir() {
+		f.log.Warn().Msg("tail: the path is a directory; waiting for a file")
+		return
+	}
+	file, err := os.Open(f.path)
+	if err != nil {
+		f.log.Warn().Err(err).Msg("tail: cannot open the file; trying again when it changes")
+		return
+	}
+	info, err := file.Stat()
+	if err != nil {
+		file.Close()
+		f.log.Warn().Err(err).Msg("tail: cannot stat the open file")
+		return
+	}
+	t := &tailFile{file: file, info: info, split: lineSplitter{max: DefaultMaxLine}}
+	if atEnd {
+		if t.off, err = file.Seek(0, io.SeekEnd); err != nil {
+			f.log.Warn().Err(err).Msg("tail: cannot seek to the end; reading from the start")
+		}
+	} else {
+		f.log.Info().Msg("tail: file appeared; reading it from its start")
+	}
+	t.wd = f.watchFile(file)
+	f.cur = t
+}
+
+// readAll reads t to its current end, handing complete lines to the Output.
+// A file that became shorter than what was read was truncated (copy-truncate):
+// it is read again from its start.
+func (f *Follower) readAll(t *tailFile) {
+	if f.truncated(t) {
+		f.log.Info().Int64("read", t.off).Msg("tail: file truncated; reading it from its start")
+		f.flushPartial(t)
+		if _, err := t.file.Seek(0, io.SeekStart); err != nil {
+			f.log.Warn().Err(err).Msg("tail: cannot seek to the start after truncation")
+		}
+		t.off = 0
+		t.tailLen = 0
+	}
+	for {
+		n, err := t.file.Read(f.buf)
+		if n > 0 {
+			t.off += int64(n)
+			t.lastData = time.Now()
+			t.remember(f.buf[:n])
+			if t.split.feed(f.buf[:n], f.emitFn) != nil {
+				return
+			}
+		}
+		if err != nil {
+			if err != io.EOF {
+				f.log.Warn().Err(err).Msg("tail: reading the file failed")
+			}
+			return
+		}
+	}
+}
+
+// truncated reports whether t was truncated since it was last read: it is
+// shorter than what was read, or the bytes just before the read position
+// are no longer the ones read there (truncated and written again).
+func (f *Follower) truncated(t *tailFile) bool {
+	fi, err := t.file.Stat()
+	if err != nil || t.off == 0 {
+		return false
+	}
+	if fi.Size() < t.off {
+		return true
+	}
+	var now [tailCheck]byte
+	n, err := t.file.ReadAt(now[:t.tailLen], t.off-int64(t.tailLen))
+	return err == nil && n == t.tailLen && !bytes.Equal(now[:n], t.tail[:t.tailLen])
+}
+
+// remember keeps the last tailCheck bytes read from t.
+func (t *tailFile) remember(p []byte) {
+	if len(p) >= tailCheck {
+		copy(t.tail[:], p[len(p)-tailCheck:])
+		t.tailLen = tailCheck
+		return
+	}
+	keep := min(t.tailLen, tailCheck-len(p))
+	copy(t.tail[:keep], t.tail[t.tailLen-keep:t.tailLen])
+	copy(t.tail[keep:], p)
+	t.tailLen = keep + len(p)
+}
+
+// emit writes one line, waiting for room in the Output (back-pressure).
+func (f *Follower) emit(line []byte) error {
+	err := f.out.WriteLineWait(f.runCtx, f.prefix, line)
+	if err != nil && f.emitErr == nil {
+		f.emitErr = err
+	}
+	return err
+}
+
+// flushPartial writes out a last line that has no newline.
+func (f *Follower) flushPartial(t *tailFile) {
+	_ = t.split.flush(f.emitFn) // a failure is recorded in emitErr
+}
+
+// retireIdle closes the retired files that have not been written to for
+// RetireAfter.
+func (f *Follower) retireIdle(now time.Time) {
+	keep := f.retired[:0]
+	for _, r := range f.retired {
+		if now.Sub(r.lastData) < f.retireAfter {
+			keep = append(keep, r)
+			continue
+		}
+		f.readAll(r)
+		if now.Sub(r.lastData) < f.retireAfter {
+			keep = append(keep, r) // it was written to after all
+			continue
+		}
+		f.flushPartial(r)
+		f.closeFile(r)
+	}
+	clear(f.retired[len(keep):])
+	f.retired = keep
+}
+
+// drain writes out everything appended up to now, in order, and releases
+// every resource. ctx bounds the waiting for a stuck Output.
+func (f *Follower) drain(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, f.cancelRun)
+	defer stop()
+	defer f.cancelRun()
+	defer f.ino.Close() // ends readEvents
+	for _, r := range f.retired {
+		f.readAll(r)
+		f.flushPartial(r)
+		f.closeFile(r)
+	}
+	f.retired = nil
+	fi, err := os.Stat(f.path)
+	if f.cur != nil && (err != nil || !os.SameFile(fi, f.cur.info)) {
+		f.readAll(f.cur)
+		f.flushPartial(f.cur)
+		f.closeFile(f.cur)
+		f.cur = nil
+	}
+	if f.cur == nil && err == nil {
+		f.open(fi, false)
+	}
+	if f.cur != nil {
+		f.readAll(f.cur)
+		f.flushPartial(f.cur)
+		f.closeFile(f.cur)
+		f.cur = nil
+	}
+	if f.emitErr != nil {
+		return fmt.Errorf("tail %s: drain: %w", f.path, f.emitErr)
+	}
+	return nil
+}
+
+func (f *Follower) closeFile(t *tailFile) {
+	if t.wd >= 0 {
+		_, _ = unix.InotifyRmWatch(f.inoFd, uint32(t.wd))
+	}
+	t.file.Close()
+}
