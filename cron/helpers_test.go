@@ -1,0 +1,184 @@
+package cron
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/initd-dev/initd/reaper"
+	"github.com/rs/zerolog"
+)
+
+// testReaper is the one reaper of this test binary: a process may have only
+// one, and every job of every test is started through it.
+var testReaper *reaper.Reaper
+
+func TestMain(m *testing.M) {
+	ctx, cancel := context.WithCancel(context.Background())
+	testReaper = reaper.New()
+	go testReaper.Run(ctx)
+	code := m.Run()
+	cancel()
+	os.Exit(code)
+}
+
+// lines is a Lines that keeps every line written through it.
+type lines struct {
+	mu  sync.Mutex
+	all []string
+}
+
+func (l *lines) Writer(prefix string) io.WriteCloser {
+	return &lineWriter{l: l, prefix: prefix}
+}
+
+func (l *lines) has(line string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range l.all {
+		if s == line {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *lines) snapshot() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.all...)
+}
+
+type lineWriter struct {
+	l       *lines
+	prefix  string
+	partial []byte
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.partial = append(w.partial, p...)
+	for {
+		i := bytes.IndexByte(w.partial, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.emit(w.partial[:i])
+		w.partial = w.partial[i+1:]
+	}
+}
+
+func (w *lineWriter) Close() error {
+	if len(w.partial) > 0 {
+		w.emit(w.partial)
+		w.partial = nil
+	}
+	return nil
+}
+
+func (w *lineWriter) emit(b []byte) {
+	w.l.mu.Lock()
+	w.l.all = append(w.l.all, w.prefix+string(b))
+	w.l.mu.Unlock()
+}
+
+// logs is a concurrency-safe zerolog destination whose JSON entries can be
+// queried.
+type logs struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logs) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logs) logger() zerolog.Logger { return zerolog.New(l) }
+
+// entries returns the log entries whose message contains msg.
+func (l *logs) entries(msg string) []map[string]any {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []map[string]any
+	for _, line := range strings.Split(l.buf.String(), "\n") {
+		var e map[string]any
+		if json.Unmarshal([]byte(line), &e) != nil {
+			continue
+		}
+		if m, _ := e["message"].(string); strings.Contains(m, msg) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (l *logs) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// waitFor polls cond until it holds or d passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// started runs Run in the background and returns a stop function that
+// cancels it and returns Run's error and how long it took to return.
+func started(t *testing.T, jobs []Job, opts Options) (stop func() (error, time.Duration)) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, jobs, opts) }()
+	var once sync.Once
+	var err error
+	var took time.Duration
+	stop = func() (error, time.Duration) {
+		once.Do(func() {
+			t0 := time.Now()
+			cancel()
+			select {
+			case err = <-done:
+			case <-time.After(20 * time.Second):
+				t.Fatal("Run did not return within 20s of the stop")
+			}
+			took = time.Since(t0)
+		})
+		return err, took
+	}
+	t.Cleanup(func() { stop() })
+	return stop
+}
+
+func mustParse(t *testing.T, line string) Job {
+	t.Helper()
+	j, err := ParseLine(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+func codes(es []map[string]any) []int {
+	var out []int
+	for _, e := range es {
+		if c, ok := e["code"].(float64); ok {
+			out = append(out, int(c))
+		}
+	}
+	return out
+}
