@@ -29,14 +29,16 @@ type Job struct {
 	Seconds bool
 
 	sched robfig.Schedule
+	loc   *time.Location
 }
 
-// Location returns the time zone the schedule is evaluated in.
+// Location returns the time zone the schedule is evaluated in: the
+// CRON_TZ=/TZ= zone, or initd's local zone (from its TZ variable).
 func (j Job) Location() *time.Location {
-	if s, ok := j.sched.(*robfig.SpecSchedule); ok {
-		return s.Location
+	if j.loc == nil {
+		return time.Local
 	}
-	return time.Local
+	return j.loc
 }
 
 // ParseError is returned for every malformed line or zone. It is a usage
@@ -103,11 +105,12 @@ func parseJob(line string, zone *time.Location) (Job, error) {
 	if err != nil {
 		return Job{}, fmt.Errorf("schedule %q: %w", j.Schedule, err)
 	}
+	j.loc = time.Local
+	if zone != nil {
+		j.loc = zone
+	}
 	if s, ok := j.sched.(*robfig.SpecSchedule); ok {
-		s.Location = time.Local
-		if zone != nil {
-			s.Location = zone
-		}
+		s.Location = j.loc
 	}
 	if len(j.Next(time.Now(), 1)) == 0 {
 		return Job{}, fmt.Errorf("schedule %q never fires (a date that does not exist?)", j.Schedule)

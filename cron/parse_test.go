@@ -205,3 +205,33 @@ func TestParseOverlap(t *testing.T) {
 		t.Error("ParseOverlap(queue) did not fail")
 	}
 }
+
+func TestDescribe(t *testing.T) {
+	t.Parallel()
+	jobs := []Job{
+		mustParse(t, "CRON_TZ=Europe/Paris 0 9 * * 1-5 backup.sh"),
+		mustParse(t, "TZ=UTC @every 90s echo x"),
+		mustParse(t, "TZ=UTC */30 * * * * * tick"),
+	}
+	var b strings.Builder
+	from := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) // a Saturday
+	if err := Describe(&b, jobs, from, 2); err != nil {
+		t.Fatal(err)
+	}
+	want := `job1 (--cron) CRON_TZ=Europe/Paris 0 9 * * 1-5 [Europe/Paris, 5 fields]
+  command: backup.sh
+  next: 2026-11-23 09:00:00 CET
+  next: 2026-11-24 09:00:00 CET
+job2 (--cron) TZ=UTC @every 90s [UTC, descriptor]
+  command: echo x
+  next: 2026-11-21 12:01:30 UTC
+  next: 2026-11-21 12:03:00 UTC
+job3 (--cron) TZ=UTC */30 * * * * * [UTC, 6 fields, seconds first]
+  command: tick
+  next: 2026-11-21 12:00:30 UTC
+  next: 2026-11-21 12:01:00 UTC
+`
+	if b.String() != want {
+		t.Errorf("Describe wrote\n%s\nwant\n%s", b.String(), want)
+	}
+}
