@@ -54,7 +54,8 @@ func ReadFile(path string) ([]Var, error) {
 
 // Parse reads env-file lines from r. source names r in errors.
 //
-// Accepted, line by line (a trailing "\r" is dropped, so CRLF files work):
+// Accepted, line by line (a trailing "\r" is dropped, so CRLF files work,
+// and a UTF-8 byte order mark at the start of the file is ignored):
 //
 //   - blank lines and lines whose first non-blank character is '#';
 //   - NAME=VALUE, optionally preceded by "export " and by blanks; NAME is
@@ -77,7 +78,11 @@ func Parse(r io.Reader, source string) ([]Var, error) {
 	n := 0
 	for sc.Scan() {
 		n++
-		v, ok, reason := parseLine(sc.Text())
+		line := sc.Text()
+		if n == 1 {
+			line = strings.TrimPrefix(line, "\ufeff") // a UTF-8 BOM from Windows editors
+		}
+		v, ok, reason := parseLine(line)
 		if reason != "" {
 			return nil, &LineError{Source: source, Line: n, Reason: reason}
 		}

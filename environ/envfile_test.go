@@ -28,6 +28,7 @@ func TestParse(t *testing.T) {
 		{"double quote escapes", `A="a\"b\\c\nd\te\$f\qg"`, []Var{{"A", "a\"b\\c\nd\te$f\\qg"}}},
 		{"comment after quote", `A="x" # note`, []Var{{"A", "x"}}},
 		{"crlf", "A=1\r\nB='2'\r\n", []Var{{"A", "1"}, {"B", "2"}}},
+		{"byte order mark", "\ufeffA=1\n", []Var{{"A", "1"}}},
 		{"dollar literal", "A=$HOME", []Var{{"A", "$HOME"}}},
 		{"repeat kept in order", "A=1\nA=2", []Var{{"A", "1"}, {"A", "2"}}},
 	}
