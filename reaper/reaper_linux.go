@@ -22,6 +22,7 @@ type Reaper struct {
 	empty   chan struct{} // closed while the process is known to have no children
 	isEmpty bool
 	kick    chan struct{} // a process was started: wake a parked loop
+	started bool          // a process was ever started (guarded by mu)
 
 	orphans atomic.Uint64
 }
@@ -109,6 +110,7 @@ func (r *Reaper) Start(argv0 string, argv []string, attr *syscall.ProcAttr) (*Pr
 	}
 	p := &Process{Pid: pid, r: r, done: make(chan struct{})}
 	r.procs[pid] = p
+	r.started = true
 	if r.isEmpty {
 		r.isEmpty = false
 		r.empty = make(chan struct{})
@@ -201,7 +203,21 @@ func (r *Reaper) reap() (empty bool) {
 
 // park waits, with no children, until a process is started through Start,
 // a child appears some other way (SIGCHLD), or ctx is done.
+//
+// Before the first Start it waits for Start alone: catching SIGCHLD costs a
+// round trip to the Go runtime's signal thread, and before initd has started
+// anything no process of its tree can exist to become its child.
 func (r *Reaper) park(ctx context.Context) {
+	r.mu.Lock()
+	started := r.started
+	r.mu.Unlock()
+	if !started {
+		select {
+		case <-r.kick:
+		case <-ctx.Done():
+		}
+		return
+	}
 	sigc := make(chan os.Signal, 1)
 	signal.Notify(sigc, unix.SIGCHLD)
 	defer signal.Stop(sigc)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -22,19 +21,7 @@ func newLogger(o *options, w io.Writer) zerolog.Logger {
 	if o.logFormat == "json" {
 		return zerolog.New(w).Level(level).With().Timestamp().Str("logger", "initd").Logger()
 	}
-	cw := zerolog.ConsoleWriter{
-		Out:        w,
-		NoColor:    true,
-		PartsOrder: []string{zerolog.LevelFieldName, zerolog.MessageFieldName},
-		FormatLevel: func(i any) string {
-			s, _ := i.(string)
-			if len(s) > 3 {
-				s = s[:3]
-			}
-			return "initd " + strings.ToUpper(s)
-		},
-	}
-	return zerolog.New(cw).Level(level)
+	return zerolog.New(consoleWriter{out: w}).Level(level)
 }
 
 // pipeGuard wraps one of initd's own output streams. When a write fails

@@ -17,15 +17,7 @@ package main
 import (
 	"context"
 	"os"
-	"runtime"
 )
-
-func init() {
-	// Keep the main goroutine on the main thread until start-up has set the
-	// parent-death signal: the kernel keeps that setting per thread, and the
-	// main thread lives as long as the process.
-	runtime.LockOSThread()
-}
 
 func main() {
 	os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))

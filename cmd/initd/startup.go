@@ -16,9 +16,9 @@ type started struct {
 	env  []string
 	cred *syscall.Credential
 
-	stops  []func()      // stop services that produce output, in reverse order
-	drains []func()      // wait (bounded) for their output to be written
-	closes []func()      // release what is left
+	stops  []func() // stop services that produce output, in reverse order
+	drains []func() // wait (bounded) for their output to be written
+	closes []func() // release what is left
 	cron   func(context.Context) (stop func())
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/signal"
 	"runtime"
 	"sync/atomic"
 	"syscall"
@@ -49,11 +48,14 @@ func supervise(ctx context.Context, o *options, log zerolog.Logger, selfPipes *a
 		selfPipes: selfPipes,
 		pid1:      os.Getpid() == 1,
 	}
-	// Catch signals before anything starts, so none is lost and a stop
-	// request before COMMAND starts is honoured.
-	signals.Notify(s.sigc)
-	defer signal.Stop(s.sigc)
-	s.setPdeathsig(ppid)
+	// Catch signals before anything starts, so a stop request before
+	// COMMAND starts is honoured and nothing can kill or stop initd; the
+	// rest are caught while start-up goes on (see signals.Notify).
+	signals.Notify(s.sigc, o.stopSignal, o.pdeathsig)
+	go signals.NotifyRest(s.sigc)
+	// No signal.Stop on the way out: it costs a round trip per signal, and
+	// initd is about to exit.
+	s.setPdeathsig(ctx, ppid)
 	if !s.pid1 {
 		if err := reaper.SetSubreaper(); err != nil {
 			log.Warn().Err(err).Msg("not PID 1 and not a child subreaper: orphaned descendants will not be reaped by initd and may outlive it")
@@ -72,13 +74,20 @@ func supervise(ctx context.Context, o *options, log zerolog.Logger, selfPipes *a
 }
 
 // setPdeathsig asks the kernel for o.pdeathsig when initd's parent dies,
-// and delivers it at once if the parent is already gone.
-func (s *supervisor) setPdeathsig(ppid int) {
-	defer runtime.UnlockOSThread() // locked in init, for this call
+// and delivers it at once if the parent is already gone. The kernel keeps
+// the setting per thread and forgets it when that thread exits, so it is
+// made on a thread kept for the purpose until ctx is done.
+func (s *supervisor) setPdeathsig(ctx context.Context, ppid int) {
 	if s.o.pdeathsig == 0 {
 		return
 	}
-	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(s.o.pdeathsig), 0, 0, 0); err != nil {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		errc <- unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(s.o.pdeathsig), 0, 0, 0)
+		<-ctx.Done()
+	}()
+	if err := <-errc; err != nil {
 		s.log.Warn().Err(err).Msg("--pdeathsig: prctl(PR_SET_PDEATHSIG) failed")
 		return
 	}
