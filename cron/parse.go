@@ -101,6 +101,10 @@ func parseJob(line string, zone *time.Location) (Job, error) {
 	if j.Command == "" {
 		return Job{}, fmt.Errorf("schedule %q has no command", j.Schedule)
 	}
+	if w, _ := nextWord(j.Command); looksLikeField(w) {
+		return Job{}, fmt.Errorf("%q after the schedule %q is not a command: a 6-field schedule has seconds first, "+
+			"and a year field (supercronic, Quartz) is not supported", w, j.Schedule)
+	}
 	j.sched, err = robfigParse(spec)
 	if err != nil {
 		return Job{}, fmt.Errorf("schedule %q: %w", j.Schedule, err)
@@ -200,6 +204,13 @@ func robfigParse(spec string) (s robfig.Schedule, err error) {
 	}()
 	p := robfig.NewParser(robfig.Second | robfig.Minute | robfig.Hour | robfig.Dom | robfig.Month | robfig.Dow | robfig.Descriptor)
 	return p.Parse(spec)
+}
+
+// looksLikeField reports whether w is made of schedule characters only
+// (digits, "*", ",", "-", "/"): an extra field, such as supercronic's year,
+// that would otherwise be run as a command.
+func looksLikeField(w string) bool {
+	return w != "" && strings.Trim(w, "0123456789*,-/") == ""
 }
 
 // nextWord returns the first whitespace-separated word of s and the rest

@@ -101,6 +101,9 @@ func TestParseLineInvalid(t *testing.T) {
 		{"@fortnightly x", "unknown descriptor"},
 		{"@", "unknown descriptor"},
 		{"@daily\x00 x", "NUL"},
+		{"0 3 * * * 2027 year", "year field"},
+		{"0 0 3 * * * 2027 year", "year field"},
+		{"0 3 * * * 2027-2030 year", "year field"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
