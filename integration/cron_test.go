@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -103,22 +104,19 @@ func TestCronOnlyStopInTheMiddleOfAJob(t *testing.T) {
 				opts = append(opts, asPID1())
 			}
 			t.Parallel()
-			t0 := time.Now()
-			// job2 asks initd (its parent) to stop while job1 is running.
-			r := runInitd(t, cronContext(t, 60*time.Second), []string{
-				"--log-format", "json", "--grace", "1s",
-				"--cron", "* * * * * * " + tt.job,
-				"--cron", "@every 3s kill -TERM $PPID",
+			p := startInitd(t, cronContext(t, 60*time.Second), []string{
+				"--log-format", "json", "--grace", "1s", "--cron", "* * * * * * " + tt.job,
 			}, opts...)
+			waitUntil(t, 10*time.Second, "job1 to start", func() bool { return strings.Contains(p.Stdout(), "[job1] started\n") })
+			t0 := time.Now()
+			p.Signal(syscall.SIGTERM)
+			r := p.Wait(15 * time.Second)
 			took := time.Since(t0)
 			if r.Code != 0 {
 				t.Errorf("exit %d, want 0 for cron-only mode stopped by a signal\nstderr:\n%s", r.Code, r.Stderr)
 			}
-			if took > 15*time.Second {
-				t.Errorf("took %v to stop", took)
-			}
-			if !strings.Contains(r.Stdout, "[job1] started\n") {
-				t.Errorf("job1 never ran:\n%s", r.Stdout)
+			if took > 5*time.Second {
+				t.Errorf("took %v to stop with a grace period of 1s", took)
 			}
 			if c := cronFinished(r.Stderr, "job1"); len(c) != 1 || c[0] != tt.code {
 				t.Errorf("job1 statuses %v, want [%d]\n%s", c, tt.code, r.Stderr)
@@ -133,12 +131,15 @@ func TestCronOnlyStopInTheMiddleOfAJob(t *testing.T) {
 func TestCronCrontabEnvironment(t *testing.T) {
 	t.Parallel()
 	tab := filepath.Join(t.TempDir(), "crontab")
-	content := "# jobs\nA=from-crontab\n\n*\t*\t*\t*\t*\t*\techo \"$A $B\"\n@every 2s kill -TERM $PPID\n"
+	content := "# jobs\nA=from-crontab\n\n*\t*\t*\t*\t*\t*\techo \"$A $B\"\n"
 	if err := os.WriteFile(tab, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := runInitd(t, cronContext(t, 60*time.Second), []string{"--log-format", "json", "--crontab", tab},
+	p := startInitd(t, cronContext(t, 60*time.Second), []string{"--log-format", "json", "--crontab", tab},
 		withEnv("B=from-env", "A=overridden"))
+	waitUntil(t, 10*time.Second, "a run of job1", func() bool { return strings.Contains(p.Stderr(), "run finished") })
+	p.Signal(syscall.SIGTERM)
+	r := p.Wait(10 * time.Second)
 	if r.Code != 0 || !strings.Contains(r.Stdout, "[job1] from-crontab from-env\n") {
 		t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
 	}
