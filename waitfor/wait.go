@@ -121,7 +121,7 @@ func retry(ctx context.Context, index int, t Target, opts Options, updates chan<
 		actx, cancel := context.WithTimeout(ctx, opts.attemptTimeout())
 		err := t.Probe(actx)
 		cancel()
-		if ctx.Err() != nil && err != nil {
+		if err != nil && ended(ctx) {
 			return
 		}
 		updates <- update{index: index, attempt: attempt, err: err}
@@ -137,6 +137,17 @@ func retry(ctx context.Context, index int, t Target, opts Options, updates chan<
 		}
 		pause = min(pause+pause/2, opts.interval())
 	}
+}
+
+// ended reports whether ctx is done or its deadline has passed; the latter
+// covers an attempt whose connection deadline fired a moment before ctx's
+// own timer.
+func ended(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	deadline, ok := ctx.Deadline()
+	return ok && !time.Now().Before(deadline)
 }
 
 // jitter shortens d by up to a tenth, so that many waiters started together
