@@ -20,6 +20,12 @@ import (
 // still read after its last write.
 const DefaultRetireAfter = 5 * time.Second
 
+// linger is how long a follower waits after reading new lines before it
+// looks for more. A busy file is read in batches (a hundred wake-ups a
+// second at most, instead of one per few lines); a line written after a
+// quiet spell is still copied at once. It bounds the added latency.
+const linger = 10 * time.Millisecond
+
 // readChunk is the size of one read from a followed file.
 const readChunk = 64 << 10
 
@@ -67,8 +73,10 @@ type Follower struct {
 	started  atomic.Bool
 	stopOnce sync.Once
 	stopc    chan context.Context // the drain's context, sent once by Stop
-	done     chan struct{}        // closed when run has returned
-	err      error                // the drain's result, set before done closes
+	stopMu   sync.Mutex           // orders Stop's wake-up with run's deadlines
+	stopping bool
+	done     chan struct{} // closed when run has returned
+	err      error         // the drain's result, set before done closes
 
 	// Owned by the run goroutine after Start.
 	runCtx    context.Context // ends when the drain's context ends
@@ -83,6 +91,7 @@ type Follower struct {
 	buf       []byte
 	emitFn    func([]byte) error
 	emitErr   error
+	bytesRead int64
 }
 
 // tailFile is one open file: the current one or a retired one.
@@ -151,9 +160,7 @@ func (f *Follower) Start() error {
 	f.runCtx, f.cancelRun = context.WithCancel(context.Background())
 	f.buf = make([]byte, readChunk)
 	f.sync(true)
-	events := make(chan []inotifyEvent)
-	go f.readEvents(events)
-	go f.run(events)
+	go f.run()
 	return nil
 }
 
@@ -163,7 +170,13 @@ func (f *Follower) Stop(ctx context.Context) error {
 	if !f.started.Load() {
 		return nil
 	}
-	f.stopOnce.Do(func() { f.stopc <- ctx })
+	f.stopOnce.Do(func() {
+		f.stopc <- ctx
+		f.stopMu.Lock()
+		f.stopping = true
+		_ = f.ino.SetReadDeadline(time.Now()) // wakes run
+		f.stopMu.Unlock()
+	})
 	select {
 	case <-f.done:
 		return f.err
@@ -172,74 +185,76 @@ func (f *Follower) Stop(ctx context.Context) error {
 	}
 }
 
-// readEvents reads the inotify descriptor until it is closed.
-func (f *Follower) readEvents(events chan<- []inotifyEvent) {
+// run is the follower's goroutine: it owns all files and watches, and
+// sleeps in a read of the inotify descriptor (parked in Go's poller, no
+// thread, no CPU) until an event, the retire deadline or Stop.
+func (f *Follower) run() {
+	defer close(f.done)
 	buf := make([]byte, 64<<10)
 	for {
+		f.setDeadline()
 		n, err := f.ino.Read(buf)
-		if err != nil {
-			if !errors.Is(err, os.ErrClosed) {
-				f.log.Warn().Err(err).Msg("tail: reading inotify events failed; the file is copied at exit only")
-			}
-			return
-		}
 		select {
-		case events <- parseEvents(buf[:n]):
-		case <-f.done:
+		case ctx := <-f.stopc:
+			f.err = f.drain(ctx)
+			return
+		default:
+		}
+		switch {
+		case err == nil:
+			before := f.bytesRead
+			f.handle(parseEvents(buf[:n]))
+			if f.bytesRead != before {
+				// The file is busy: let more lines gather before the
+				// next read, instead of waking for every few lines.
+				time.Sleep(linger)
+			}
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			f.retireIdle(time.Now())
+		default:
+			f.log.Warn().Err(err).Msg("tail: reading inotify events failed; the file is copied at exit only")
+			f.err = f.drain(<-f.stopc)
 			return
 		}
 	}
 }
 
-// run is the follower's goroutine: it owns all files and watches.
-func (f *Follower) run(events <-chan []inotifyEvent) {
-	defer close(f.done)
-	retire := time.NewTimer(time.Hour)
-	retire.Stop()
-	defer retire.Stop()
-	for {
-		select {
-		case evs := <-events:
-			f.handle(evs)
-		case now := <-retire.C:
-			f.retireIdle(now)
-		case ctx := <-f.stopc:
-			f.err = f.drain(ctx)
-			return
-		}
-		if len(f.retired) > 0 {
-			next := f.retired[0].lastData
-			for _, r := range f.retired[1:] {
-				if r.lastData.Before(next) {
-					next = r.lastData
-				}
-			}
-			retire.Reset(time.Until(next.Add(f.retireAfter)))
-		} else {
-			retire.Stop()
+// setDeadline makes the next inotify read return when the first retired
+// file is due to be closed, or at once when Stop was called.
+func (f *Follower) setDeadline() {
+	var d time.Time
+	for _, r := range f.retired {
+		if due := r.lastData.Add(f.retireAfter); d.IsZero() || due.Before(d) {
+			d = due
 		}
 	}
+	f.stopMu.Lock()
+	defer f.stopMu.Unlock()
+	if f.stopping {
+		d = time.Now()
+	}
+	_ = f.ino.SetReadDeadline(d)
 }
 
 // handle reacts to one batch of events.
 func (f *Follower) handle(evs []inotifyEvent) {
-	resolve, relevant := false, false
+	resolve, name, data := false, false, false
 	for _, ev := range evs {
 		switch {
 		case ev.mask&unix.IN_Q_OVERFLOW != 0:
-			relevant = true
+			name = true
 		case ev.wd == f.dirWd && ev.mask&dirGone != 0:
 			resolve = true
 		case ev.wd == f.dirWd:
 			if ev.name == f.dirWant {
 				if f.dirPath == filepath.Dir(f.path) {
-					relevant = true
+					name = true
 				} else {
 					resolve = true
 				}
 			}
 		case ev.mask&unix.IN_IGNORED == 0:
-			relevant = true // an event on a followed inode
+			data = true // an event on a followed inode
 		}
 	}
 	if resolve {
@@ -247,8 +262,21 @@ func (f *Follower) handle(evs []inotifyEvent) {
 			f.log.Warn().Err(err).Msg("tail: cannot watch for the file any more")
 		}
 	}
-	if resolve || relevant {
+	switch {
+	case resolve || name:
 		f.sync(false)
+	case data:
+		f.readOpen() // the name is unchanged: no need to look it up
+	}
+}
+
+// readOpen reads the retired files, then the current one.
+func (f *Follower) readOpen() {
+	for _, r := range f.retired {
+		f.readAll(r)
+	}
+	if f.cur != nil {
+		f.readAll(f.cur)
 	}
 }
 
@@ -325,9 +353,12 @@ func (f *Follower) readAll(t *tailFile) {
 		n, err := t.file.Read(f.buf)
 		if n > 0 {
 			t.off += int64(n)
+			f.bytesRead += int64(n)
 			t.lastData = time.Now()
 			t.remember(f.buf[:n])
-			if t.split.feed(f.buf[:n], f.emitFn) != nil {
+			err := t.split.feed(f.buf[:n], f.emitFn)
+			f.out.flushNow()
+			if err != nil {
 				return
 			}
 		}
@@ -371,7 +402,7 @@ func (t *tailFile) remember(p []byte) {
 
 // emit writes one line, waiting for room in the Output (back-pressure).
 func (f *Follower) emit(line []byte) error {
-	err := f.out.WriteLineWait(f.runCtx, f.prefix, line)
+	err := f.out.queueWait(f.runCtx, f.prefix, line)
 	if err != nil && f.emitErr == nil {
 		f.emitErr = err
 	}
@@ -381,6 +412,7 @@ func (f *Follower) emit(line []byte) error {
 // flushPartial writes out a last line that has no newline.
 func (f *Follower) flushPartial(t *tailFile) {
 	_ = t.split.flush(f.emitFn) // a failure is recorded in emitErr
+	f.out.flushNow()
 }
 
 // retireIdle closes the retired files that have not been written to for
@@ -410,7 +442,7 @@ func (f *Follower) drain(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, f.cancelRun)
 	defer stop()
 	defer f.cancelRun()
-	defer f.ino.Close() // ends readEvents
+	defer f.ino.Close()
 	for _, r := range f.retired {
 		f.readAll(r)
 		f.flushPartial(r)

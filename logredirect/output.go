@@ -85,6 +85,12 @@ type Output struct {
 	unmarked uint64        // lines dropped since the last "dropped" marker line
 	closed   bool
 	broken   bool
+	// writing is the right to write to w: held by the writer goroutine, or
+	// by a Follower that writes its lines itself to save a goroutine
+	// switch per batch (see flushNow). Only its holder uses spare.
+	writing   bool
+	spare     []byte
+	spareEnds []int
 }
 
 // NewOutput returns an Output writing to w and starts its writer goroutine.
@@ -122,7 +128,7 @@ func (o *Output) WriteLine(prefix string, line []byte) {
 		o.unmarked++
 		return
 	}
-	o.appendLine(prefix, line)
+	o.appendLine(prefix, line, true)
 }
 
 // WriteLineWait queues prefix+line+"\n" like [Output.WriteLine], but when
@@ -143,7 +149,7 @@ func (o *Output) WriteLineWait(ctx context.Context, prefix string, line []byte) 
 			o.dropped.Add(1)
 			return nil
 		case o.fits(len(prefix) + len(line) + 1):
-			o.appendLine(prefix, line)
+			o.appendLine(prefix, line, true)
 			o.mu.Unlock()
 			return nil
 		}
@@ -191,8 +197,9 @@ func (o *Output) fits(n int) bool {
 }
 
 // appendLine queues one line, preceded by a marker line if lines were
-// dropped since the last one. o.mu is held.
-func (o *Output) appendLine(prefix string, line []byte) {
+// dropped since the last one, and wakes the writer goroutine if wake is
+// set. o.mu is held.
+func (o *Output) appendLine(prefix string, line []byte, wake bool) {
 	if o.unmarked > 0 {
 		o.queue = append(o.queue, "initd: "...)
 		o.queue = strconv.AppendUint(o.queue, o.unmarked, 10)
@@ -204,7 +211,9 @@ func (o *Output) appendLine(prefix string, line []byte) {
 	o.queue = append(o.queue, line...)
 	o.queue = append(o.queue, '\n')
 	o.ends = append(o.ends, len(o.queue))
-	o.poke()
+	if wake {
+		o.poke()
+	}
 }
 
 // poke wakes the writer goroutine without blocking.
@@ -215,25 +224,33 @@ func (o *Output) poke() {
 	}
 }
 
-// run is the writer goroutine: it takes the whole queue at once, so callers
-// can queue the next lines while this batch is being written.
+// run is the writer goroutine: whenever woken, it writes what is queued,
+// unless a Follower is writing it already.
 func (o *Output) run() {
 	defer close(o.done)
-	var buf []byte
-	var ends []int
 	for {
 		o.mu.Lock()
-		if len(o.ends) == 0 {
-			closed := o.closed
-			o.mu.Unlock()
-			if closed {
-				return
-			}
-			<-o.wake
-			continue
+		if !o.writing && len(o.ends) > 0 {
+			o.writing = true
+			o.writeQueued()
+			o.writing = false
 		}
-		buf, o.queue = o.queue, buf[:0]
-		ends, o.ends = o.ends, ends[:0]
+		exit := o.closed && !o.writing && len(o.ends) == 0
+		o.mu.Unlock()
+		if exit {
+			return
+		}
+		<-o.wake
+	}
+}
+
+// writeQueued writes until the queue is empty, taking the whole queue at
+// once so that others can queue the next lines meanwhile. The caller holds
+// the right to write and o.mu, which is released during the writes.
+func (o *Output) writeQueued() {
+	for len(o.ends) > 0 {
+		buf, ends := o.queue, o.ends
+		o.queue, o.ends = o.spare[:0], o.spareEnds[:0]
 		if !o.closed {
 			close(o.room)
 			o.room = make(chan struct{})
@@ -242,6 +259,66 @@ func (o *Output) run() {
 		o.flush(buf, ends)
 		if cap(buf) > 2*o.cfg.limit {
 			buf = nil // do not keep the memory of one huge burst forever
+		}
+		o.mu.Lock()
+		o.spare, o.spareEnds = buf, ends
+	}
+}
+
+// flushNow writes what is queued in the calling goroutine, unless someone
+// is writing already (who then writes it too). A Follower calls it after
+// queueing a chunk's lines with queueWait: the same goroutine reads the file
+// and writes stdout, like tail does, with no hand-off per batch.
+func (o *Output) flushNow() {
+	o.mu.Lock()
+	if o.writing || len(o.ends) == 0 {
+		o.mu.Unlock()
+		return
+	}
+	o.writing = true
+	o.writeQueued()
+	o.writing = false
+	closed := o.closed
+	o.mu.Unlock()
+	if closed {
+		o.poke() // Close waits for the writer goroutine, which waits for us
+	}
+}
+
+// queueWait queues a line like WriteLineWait but does not wake the writer
+// goroutine: the caller calls flushNow after a batch. When the queue is
+// full it writes it itself, or waits for room while someone else does.
+func (o *Output) queueWait(ctx context.Context, prefix string, line []byte) error {
+	for {
+		o.mu.Lock()
+		switch {
+		case o.closed:
+			o.mu.Unlock()
+			o.dropped.Add(1)
+			return ErrClosed
+		case o.broken:
+			o.mu.Unlock()
+			o.dropped.Add(1)
+			return nil
+		case o.fits(len(prefix) + len(line) + 1):
+			o.appendLine(prefix, line, false)
+			o.mu.Unlock()
+			return nil
+		case !o.writing:
+			o.writing = true
+			o.writeQueued()
+			o.writing = false
+			o.mu.Unlock()
+			o.poke() // in case Close came meanwhile
+			continue
+		}
+		room := o.room
+		o.mu.Unlock()
+		select {
+		case <-room:
+		case <-ctx.Done():
+			o.dropped.Add(1)
+			return fmt.Errorf("logredirect: waiting for the output: %w", ctx.Err())
 		}
 	}
 }
