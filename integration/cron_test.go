@@ -80,7 +80,26 @@ func TestCronJobsLeaveOrphansWhileCommandRuns(t *testing.T) {
 	if c := cronFinished(r.Stderr, "job2"); cronCount(c, 3) < 2 || cronCount(c, 3) != len(c) {
 		t.Errorf("job2 statuses %v, want only 3s, at least two\n%s", c, r.Stderr)
 	}
+	if n := cronOrphansReaped(r.Stderr); n == 0 {
+		t.Errorf("initd reports no orphans reaped; the jobs' background sleeps should have been\n%s", r.Stderr)
+	}
 	cronNoCrash(t, r)
+}
+
+// cronOrphansReaped returns orphans_reaped from initd's final log entry, or
+// -1 when the entry has no such field.
+func cronOrphansReaped(stderr string) int {
+	n := -1
+	for _, line := range strings.Split(stderr, "\n") {
+		var e map[string]any
+		if json.Unmarshal([]byte(line), &e) != nil {
+			continue
+		}
+		if v, ok := e["orphans_reaped"].(float64); ok {
+			n = int(v)
+		}
+	}
+	return n
 }
 
 // Cron-only mode: a stop request in the middle of a run stops the run
