@@ -238,3 +238,16 @@ job3 (--cron) TZ=UTC */30 * * * * * [UTC, 6 fields, seconds first]
 		t.Errorf("Describe wrote\n%s\nwant\n%s", b.String(), want)
 	}
 }
+
+type panickySchedule struct{}
+
+func (panickySchedule) Next(time.Time) time.Time { panic("boom") }
+
+// A schedule whose Next panics ends that job's schedule, never initd.
+func TestNextRecoversFromPanic(t *testing.T) {
+	t.Parallel()
+	j := Job{Command: "x", sched: panickySchedule{}}
+	if got := j.Next(time.Now(), 3); len(got) != 0 {
+		t.Errorf("Next = %v, want none", got)
+	}
+}
