@@ -1,0 +1,142 @@
+package integration
+
+// examples/test-harness/supervise.sh, run as its README says: a test
+// script supervising a process tree with initd, which must leave nothing
+// behind whether the script ends normally or is SIGKILLed (--pdeathsig).
+// No container here: the example is about initd as a test supervisor on the
+// host; it lives beside the podman tests because it is one of the examples.
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestExampleTestHarness(t *testing.T) {
+	if _, err := os.Stat(busyboxPath); err != nil {
+		skipOrFail(t, "the test-harness example needs busybox at %s: %v (apt-get install busybox-static)", busyboxPath, err)
+	}
+	script, err := filepath.Abs("../examples/test-harness/supervise.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		kill bool // SIGKILL the script once the tree is up
+	}{
+		{"ends normally", false},
+		{"script killed", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := podmanContext(t, time.Minute)
+			pidfile := filepath.Join(t.TempDir(), "pids")
+			env := []string{
+				"INITD=" + initdBinary(t),
+				"BUSYBOX=" + busyboxPath,
+				"PORT=" + freeLoopbackPort(t),
+				"PIDFILE=" + pidfile,
+			}
+			if tt.kill {
+				env = append(env, "HOLD=1")
+			}
+			cmd := exec.CommandContext(ctx, "sh", script)
+			cmd.Env = append(os.Environ(), env...)
+			var out syncBuffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+
+			if tt.kill {
+				waitUntil(t, 30*time.Second, "the script to hold with the tree up", func() bool {
+					select {
+					case err := <-done:
+						t.Fatalf("supervise.sh ended before holding: %v\n%s", err, out.String())
+					default:
+					}
+					return strings.Contains(out.String(), "test: holding")
+				})
+				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+					t.Fatal(err)
+				}
+				<-done
+			} else {
+				select {
+				case err := <-done:
+					if err != nil {
+						t.Fatalf("supervise.sh: %v\n%s", err, out.String())
+					}
+				case <-ctx.Done():
+					t.Fatalf("supervise.sh did not finish\n%s", out.String())
+				}
+				if !strings.Contains(out.String(), "test: got: hello") {
+					t.Errorf("supervise.sh did not reach the server:\n%s", out.String())
+				}
+			}
+
+			pids := readPidFile(t, pidfile)
+			if len(pids) < 4 {
+				t.Fatalf("the tree recorded %d pids (%v), want 4\n%s", len(pids), pids, out.String())
+			}
+			waitUntil(t, 15*time.Second, "every process of the tree to be gone", func() bool {
+				for _, pid := range pids {
+					if processRunning(pid) {
+						return false
+					}
+				}
+				return true
+			})
+		})
+	}
+}
+
+// freeLoopbackPort is a TCP port on 127.0.0.1 that was free a moment ago.
+func freeLoopbackPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
+// readPidFile reads one pid a line.
+func readPidFile(t *testing.T, path string) []int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("pid file: %v", err)
+	}
+	var pids []int
+	for _, f := range strings.Fields(string(b)) {
+		pid, err := strconv.Atoi(f)
+		if err != nil {
+			t.Fatalf("pid file %s: %q: %v", path, f, err)
+		}
+		pids = append(pids, pid)
+	}
+	return pids
+}
+
+// processRunning reports whether pid exists and is not a zombie.
+func processRunning(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// The state follows the command name in parentheses.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || !strings.HasPrefix(strings.TrimSpace(s[i+1:]), "Z")
+}
