@@ -150,7 +150,7 @@ func TestWaitHTTPStatusAndSecrets(t *testing.T) {
 			http.Redirect(w, r, "/", http.StatusFound)
 		}
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close) // the subtests run in parallel, after this function returns
 	withPassword := strings.Replace(srv.URL, "http://", "http://me:pw-SECRET@", 1)
 	tests := []struct {
 		name   string

@@ -21,7 +21,7 @@ func All(ctx context.Context, targets []Target, opts Options) error {
 	}
 	defer cancel()
 	log := opts.Log
-	log.Debug().Int("targets", len(targets)).Dur("timeout", opts.Timeout).Msg("waiting for targets")
+	log.Debug().Int("targets", len(targets)).Str("timeout", opts.Timeout.String()).Msg("waiting for targets")
 
 	updates := make(chan update)
 	var wg sync.WaitGroup
@@ -51,14 +51,14 @@ func All(ctx context.Context, targets []Target, opts Options) error {
 			if u.err == nil {
 				pending--
 				log.Info().Str("target", targets[u.index].String()).Int("attempts", u.attempt).
-					Dur("elapsed", time.Since(start)).Msg("target ready")
+					Str("elapsed", time.Since(start).Round(time.Millisecond).String()).Msg("target ready")
 			} else if Reason(u.err) != Reason(last[u.index]) {
 				log.Debug().Str("target", targets[u.index].String()).Str("reason", Reason(u.err)).
 					Int("attempt", u.attempt).Msg("target not ready")
 			}
 			last[u.index] = u.err
 		case <-progress:
-			log.Info().Str("not_ready", summary(targets, last)).Dur("elapsed", time.Since(start).Round(time.Second)).
+			log.Info().Str("not_ready", summary(targets, last)).Str("elapsed", time.Since(start).Round(time.Second).String()).
 				Msg("still waiting")
 		}
 	}
@@ -68,7 +68,7 @@ func All(ctx context.Context, targets []Target, opts Options) error {
 	}
 	notReady := notReadyErrors(targets, last)
 	if len(notReady) == 0 {
-		log.Debug().Dur("elapsed", time.Since(start)).Msg("all targets ready")
+		log.Debug().Str("elapsed", time.Since(start).Round(time.Millisecond).String()).Msg("all targets ready")
 		return nil
 	}
 	cause := ctx.Err()
