@@ -139,7 +139,7 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 
 // started runs Run in the background and returns a stop function that
 // cancels it and returns Run's error and how long it took to return.
-func started(t *testing.T, jobs []Job, opts Options) (stop func() (error, time.Duration)) {
+func started(t *testing.T, jobs []Job, opts Options) (stop func() (time.Duration, error)) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -147,7 +147,7 @@ func started(t *testing.T, jobs []Job, opts Options) (stop func() (error, time.D
 	var once sync.Once
 	var err error
 	var took time.Duration
-	stop = func() (error, time.Duration) {
+	stop = func() (time.Duration, error) {
 		once.Do(func() {
 			t0 := time.Now()
 			cancel()
@@ -158,7 +158,7 @@ func started(t *testing.T, jobs []Job, opts Options) (stop func() (error, time.D
 			}
 			took = time.Since(t0)
 		})
-		return err, took
+		return took, err
 	}
 	t.Cleanup(func() { stop() })
 	return stop

@@ -25,7 +25,7 @@ func TestRunOutputStatusAndEnv(t *testing.T) {
 		Env: []string{"A=base", "B=b", "PATH=/usr/bin:/bin"},
 	})
 	waitFor(t, 5*time.Second, "a finished run", func() bool { return len(log.entries("run finished")) > 0 })
-	if err, _ := stop(); err != nil {
+	if _, err := stop(); err != nil {
 		t.Fatalf("Run = %v", err)
 	}
 	for _, want := range []string{"[job1] out job b", "[job1] partial"} {
@@ -73,7 +73,7 @@ func TestOverlap(t *testing.T) {
 				Starter: testReaper, Overlap: tt.overlap, Log: log.logger(), Grace: 5 * time.Second,
 			})
 			tt.check(t, &log)
-			if err, took := stop(); err != nil || took > 4*time.Second {
+			if took, err := stop(); err != nil || took > 4*time.Second {
 				t.Fatalf("Run = %v after %v", err, took)
 			}
 			for _, c := range codes(log.entries("run finished")) {
@@ -128,7 +128,7 @@ func TestStopEscalates(t *testing.T) {
 	})
 	waitFor(t, 5*time.Second, "a running job that ignores SIGTERM", func() bool { return out.has("[job1] ready") })
 	pgid := int(log.entries("run started")[0]["pid"].(float64))
-	err, took := stop()
+	took, err := stop()
 	if err != nil || took < 300*time.Millisecond || took > 5*time.Second {
 		t.Fatalf("Run = %v after %v, want nil after about the grace period", err, took)
 	}
@@ -153,7 +153,7 @@ func TestFailuresAreContained(t *testing.T) {
 		c := codes(log.entries("run finished"))
 		return count(c, 1) >= 2 && count(c, 128+int(syscall.SIGSEGV)) >= 2 && count(c, 0) >= 2
 	})
-	if err, _ := stop(); err != nil {
+	if _, err := stop(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -180,7 +180,7 @@ func TestStartFailureIsLogged(t *testing.T) {
 	var out lines
 	stop := started(t, []Job{mustParse(t, "* * * * * * true")}, Options{Starter: failingStarter{}, Log: log.logger(), Stdout: &out})
 	waitFor(t, 5*time.Second, "two failed starts", func() bool { return len(log.entries("run not started")) >= 2 })
-	if err, _ := stop(); err != nil {
+	if _, err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(log.String(), "resource temporarily unavailable") {
@@ -200,7 +200,7 @@ func TestDrainIsBounded(t *testing.T) {
 	waitFor(t, 5*time.Second, "a finished run", func() bool { return len(log.entries("run finished")) > 0 })
 	pgid := int(log.entries("run started")[0]["pid"].(float64))
 	t.Cleanup(func() { _ = syscall.Kill(-pgid, syscall.SIGKILL) })
-	if err, took := stop(); err != nil || took > 3*time.Second {
+	if took, err := stop(); err != nil || took > 3*time.Second {
 		t.Fatalf("Run = %v after %v", err, took)
 	}
 	if !out.has("[job1] first") {
