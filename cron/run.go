@@ -60,6 +60,9 @@ func Run(ctx context.Context, jobs []Job, opts Options) error {
 	}
 	defer stdin.Close()
 
+	if _, err := os.Stat(Shell); err != nil && len(jobs) > 0 {
+		opts.Log.Error().Err(err).Msg("cron: no " + Shell + " in this image: every job run will fail to start")
+	}
 	r := &runner{opts: opts, base: opts.Env, stdin: stdin}
 	if r.base == nil {
 		r.base = os.Environ()
