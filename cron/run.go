@@ -74,7 +74,10 @@ func Run(ctx context.Context, jobs []Job, opts Options) error {
 		for _, kv := range j.Env {
 			js.env = setEnv(js.env, kv)
 		}
-		schedulers.Go(func() { r.schedule(ctx, js) })
+		schedulers.Go(func() {
+			defer recoverRun(js, "schedule")
+			r.schedule(ctx, js)
+		})
 	}
 	schedulers.Wait()
 	r.runs.Wait()
@@ -150,6 +153,16 @@ func (r *runner) fire(ctx context.Context, js *jobState, scheduled time.Time) {
 			js.running--
 			js.mu.Unlock()
 		}()
+		defer recoverRun(js, "run")
 		r.run(ctx, js, seq, scheduled)
 	}()
+}
+
+// recoverRun keeps a bug in this package from taking PID 1 down: the panic
+// ends one run (or one job's schedule) and is logged; the processes involved
+// are still reaped by the reaper.
+func recoverRun(js *jobState, what string) {
+	if v := recover(); v != nil {
+		js.log.Error().Str("panic", fmt.Sprint(v)).Msg("cron: internal error, " + what + " abandoned")
+	}
 }
