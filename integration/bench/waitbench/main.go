@@ -137,8 +137,8 @@ func delayTrial(wait waiter, readyAfter time.Duration) (time.Duration, error) {
 		return 0, err
 	}
 	cmd := wait("tcp://" + addr)
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut // initd's log: shown only on failure
 	if err := cmd.Start(); err != nil {
 		return 0, err
 	}
@@ -161,7 +161,7 @@ func delayTrial(wait waiter, readyAfter time.Duration) (time.Duration, error) {
 		}
 	}()
 	if err := cmd.Wait(); err != nil {
-		return 0, fmt.Errorf("waiter: %w (output %q)", err, out.String())
+		return 0, fmt.Errorf("waiter: %w (output %q, stderr %q)", err, out.String(), errOut.String())
 	}
 	ns, err := strconv.ParseInt(strings.TrimSpace(out.String()), 10, 64)
 	if err != nil {
