@@ -34,8 +34,10 @@
 // Activations are computed from the previous activation, not from when the
 // run ended, so a schedule does not drift. Around daylight-saving changes
 // the next activation is always strictly later than the previous one (no
-// flood of runs or log lines), and when the clock jumps past activations
-// they are skipped with a single warning instead of being caught up.
+// flood of runs or log lines); in a repeated hour, fixed-hour schedules run
+// once (as in cronie), every-hour schedules twice; a wall time skipped by
+// spring-forward is not run that day. When the clock jumps past
+// activations they are skipped with a single warning, not caught up.
 //
 // # What it does not do
 //

@@ -2,6 +2,7 @@ package cron
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -249,5 +250,64 @@ func TestNextRecoversFromPanic(t *testing.T) {
 	j := Job{Command: "x", sched: panickySchedule{}}
 	if got := j.Next(time.Now(), 3); len(got) != 0 {
 		t.Errorf("Next = %v, want none", got)
+	}
+}
+
+// When clocks fall back, fixed-hour schedules run once in the repeated hour
+// (as in cronie); every-hour schedules run in both. When they spring
+// forward, a time that does not exist that day is skipped.
+func TestNextDSTSemantics(t *testing.T) {
+	t.Parallel()
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fall := time.Date(2026, 11, 1, 0, 0, 0, 0, ny)
+	spring := time.Date(2026, 3, 8, 0, 0, 0, 0, ny)
+	tests := []struct {
+		line string
+		from time.Time
+		want []string
+	}{
+		{"30 1 * * *", fall, []string{"11-01 01:30 EDT", "11-02 01:30 EST"}},
+		{"@daily", fall, []string{"11-02 00:00 EST", "11-03 00:00 EST"}},
+		{"*/30 1 * * *", fall, []string{"11-01 01:00 EDT", "11-01 01:30 EDT", "11-02 01:00 EST"}},
+		{"0 * * * *", fall, []string{"11-01 01:00 EDT", "11-01 01:00 EST", "11-01 02:00 EST"}},
+		{"@hourly", fall, []string{"11-01 01:00 EDT", "11-01 01:00 EST", "11-01 02:00 EST"}},
+		{"59 59 1 * * *", fall, []string{"11-01 01:59 EDT", "11-02 01:59 EST"}},
+		{"* * 1 1 11 *", fall, []string{"11-01 01:00 EDT", "11-01 01:00 EDT"}},
+		{"30 2 * * *", spring, []string{"03-09 02:30 EDT", "03-10 02:30 EDT"}},
+		{"0 * * * *", spring, []string{"03-08 01:00 EST", "03-08 03:00 EDT"}},
+	}
+	for _, tt := range tests {
+		j := mustParse(t, "CRON_TZ=America/New_York "+tt.line+" x")
+		var got []string
+		for _, n := range j.Next(tt.from, len(tt.want)) {
+			got = append(got, n.In(ny).Format("01-02 15:04 MST"))
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s from %v: %q, want %q", tt.line, tt.from, got, tt.want)
+		}
+	}
+}
+
+// Every second of the repeated hour, fixed hour: 3600 runs in the first
+// pass of 01:00-01:59, none in the second, and the schedule goes on.
+func TestNextDSTEverySecondOfRepeatedHour(t *testing.T) {
+	t.Parallel()
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := mustParse(t, "CRON_TZ=America/New_York * * 1 1 11 * x")
+	got := j.Next(time.Date(2026, 11, 1, 0, 0, 0, 0, ny), 3601)
+	if len(got) != 3601 {
+		t.Fatalf("%d activations, want 3601", len(got))
+	}
+	if last := got[3599].In(ny).Format("2006-01-02 15:04:05 MST"); last != "2026-11-01 01:59:59 EDT" {
+		t.Errorf("3600th activation %s", last)
+	}
+	if next := got[3600].In(ny).Format("2006-01-02 15:04:05 MST"); next != "2027-11-01 01:00:00 EDT" {
+		t.Errorf("3601st activation %s, want 2027-11-01 01:00:00 EDT", next)
 	}
 }
