@@ -2,8 +2,6 @@ package waitfor
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -107,16 +105,13 @@ var errNoAnswer = errors.New("no answer before the deadline")
 // refused", "DNS: no such host", "status 503", "timeout", "TLS error: ...".
 func Reason(err error) string {
 	var (
-		status  *StatusError
-		dns     *net.DNSError
-		verify  *tls.CertificateVerificationError
-		unknown x509.UnknownAuthorityError
-		host    x509.HostnameError
-		invalid x509.CertificateInvalidError
-		alert   tls.AlertError
-		record  tls.RecordHeaderError
-		target  *TargetError
+		status *StatusError
+		dns    *net.DNSError
+		target *TargetError
 	)
+	if tls, ok := tlsReason(err); ok {
+		return tls
+	}
 	switch {
 	case err == nil:
 		return "ready"
@@ -129,9 +124,6 @@ func Reason(err error) string {
 			return "DNS: no such host " + dns.Name
 		}
 		return "DNS: " + dns.Err
-	case errors.As(err, &verify), errors.As(err, &unknown), errors.As(err, &host),
-		errors.As(err, &invalid), errors.As(err, &alert), errors.As(err, &record):
-		return "TLS error: " + tlsDetail(err)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "connection refused"
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
@@ -150,16 +142,4 @@ func Reason(err error) string {
 		return "timeout"
 	}
 	return err.Error()
-}
-
-// tlsDetail keeps the part of a TLS error after the last "tls: " or "x509: ",
-// which is the useful part ("certificate signed by unknown authority").
-func tlsDetail(err error) string {
-	msg := err.Error()
-	for _, marker := range []string{"x509: ", "tls: "} {
-		if i := strings.LastIndex(msg, marker); i >= 0 {
-			return msg[i:]
-		}
-	}
-	return msg
 }

@@ -3,7 +3,6 @@ package waitfor
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -21,10 +20,10 @@ const maxStatusLine = 4096
 // httpTarget is ready when a GET of its URL answers with a status in
 // statuses. The request is built once, at parse time.
 type httpTarget struct {
-	name     string      // redacted URL, for messages
-	addr     string      // host:port to dial
-	tls      *tls.Config // nil for http
-	request  []byte      // the whole request, headers included
+	name     string    // redacted URL, for messages
+	addr     string    // host:port to dial
+	tls      handshake // nil for http
+	request  []byte    // the whole request, headers included
 	statuses StatusSet
 }
 
@@ -54,11 +53,14 @@ func parseHTTP(s string, u *url.URL, opts Options) (Target, error) {
 	t.name = redacted.Redacted()
 	t.request = buildRequest(u, opts.Headers)
 	if secure {
-		cfg, err := tlsConfig(u.Hostname(), opts)
+		hs, err := newHandshake(u.Hostname(), opts)
+		if errors.Is(err, errNoHTTPS) {
+			return nil, badTarget(s, err.Error())
+		}
 		if err != nil {
 			return nil, err
 		}
-		t.tls = cfg
+		t.tls = hs
 	}
 	return t, nil
 }
@@ -129,11 +131,9 @@ func (t *httpTarget) roundTrip(ctx context.Context) (int, error) {
 		_ = conn.SetDeadline(deadline) // AfterFunc covers cancellation without a deadline
 	}
 	if t.tls != nil {
-		tc := tls.Client(conn, t.tls)
-		if err := tc.HandshakeContext(ctx); err != nil {
+		if conn, err = t.tls(ctx, conn); err != nil {
 			return 0, err
 		}
-		conn = tc
 	}
 	if _, err := conn.Write(t.request); err != nil {
 		return 0, fmt.Errorf("send request: %w", err)

@@ -19,7 +19,7 @@ func TestParse(t *testing.T) {
 		{"TCP://db:1", "tcp://db:1"},
 		{"http://web", "http://web"},
 		{"http://web:8080/health?full=1", "http://web:8080/health?full=1"},
-		{"https://web/health#frag", "https://web/health"},
+		{"http://web/health#frag", "http://web/health"},
 		{"http://user:secret@web/", "http://user:xxxxx@web/"},
 		{"unix:///run/app.sock", "unix:///run/app.sock"},
 		{"file:///tmp/ready", "file:///tmp/ready"},
