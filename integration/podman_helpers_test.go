@@ -37,9 +37,16 @@ type podmanSuite struct {
 	prefix string // "initd-it-<random>": every name the suite makes starts with it
 	initd  string // the static initd under test
 
+	// pauseImage: whether kube play's infra image (localhost/podman-pause)
+	// existed before the suite; if not, the suite removes it at the end.
+	pauseImage bool
+
 	mu     sync.Mutex
 	images map[string]*podmanImage
 }
+
+// pauseImageRef is the infra image podman kube play builds when missing.
+const pauseImageRef = "localhost/podman-pause"
 
 // podmanImage is an image built at most once per suite.
 type podmanImage struct {
@@ -81,6 +88,11 @@ func newPodmanSuite(t *testing.T) *podmanSuite {
 	} else if strings.TrimSpace(out) != "runc cgroupfs" {
 		t.Fatalf("podman info: runtime and cgroup manager are %q, want runc cgroupfs from %s", out, conf)
 	}
+	out, _, err := s.podman(ctx, nil, "images", "-q", "--filter", "reference="+pauseImageRef)
+	if err != nil {
+		t.Fatalf("podman images: %v", err)
+	}
+	s.pauseImage = strings.TrimSpace(out) != ""
 	t.Cleanup(func() { s.cleanup(t) })
 	return s
 }
@@ -289,6 +301,26 @@ func (s *podmanSuite) removeContainer(t *testing.T, name string) {
 	}
 }
 
+// removePod removes a pod and its containers. podman 4.3 sometimes fails
+// to stop a pod's container that has just exited ("container state
+// improper") and succeeds when asked again, so it tries a few times.
+func (s *podmanSuite) removePod(t *testing.T, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var errOut string
+	var err error
+	for try := 0; try < 5; try++ {
+		if _, errOut, err = s.podman(ctx, nil, "pod", "rm", "-f", "-t", "0", "--ignore", name); err == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(try+1) * 200 * time.Millisecond):
+		}
+	}
+	t.Errorf("cleanup: podman pod rm %s: %v\n%s", name, err, errOut)
+}
+
 // removeImage removes an image if it exists.
 func (s *podmanSuite) removeImage(t *testing.T, ref string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -305,9 +337,7 @@ func (s *podmanSuite) cleanup(t *testing.T) {
 	defer cancel()
 	if out, _, err := s.podman(ctx, nil, "pod", "ps", "-q", "--filter", "name="+s.prefix); err == nil {
 		for _, id := range strings.Fields(out) {
-			if _, errOut, err := s.podman(ctx, nil, "pod", "rm", "-f", "-t", "0", id); err != nil {
-				t.Errorf("cleanup: podman pod rm %s: %v\n%s", id, err, errOut)
-			}
+			s.removePod(t, id)
 		}
 	}
 	if out, _, err := s.podman(ctx, nil, "ps", "-a", "-q", "--filter", "label=io.initd.it="+s.prefix); err == nil {
@@ -327,6 +357,13 @@ func (s *podmanSuite) cleanup(t *testing.T) {
 	s.mu.Unlock()
 	for _, ref := range refs {
 		s.removeImage(t, ref)
+	}
+	if !s.pauseImage {
+		if out, _, err := s.podman(ctx, nil, "images", "-q", "--filter", "reference="+pauseImageRef); err == nil {
+			for _, id := range strings.Fields(out) {
+				s.removeImage(t, id)
+			}
+		}
 	}
 	// Intermediate images of failed builds carry the label too.
 	if out, _, err := s.podman(ctx, nil, "images", "-a", "-q", "--filter", "label=io.initd.it="+s.prefix); err == nil {

@@ -15,73 +15,84 @@ import (
 	"time"
 )
 
-// testExampleKubePlay plays the Pod manifest with the example image and
+// kubeManifests are the examples/kubernetes manifests kube play runs:
+// the app's pod is POD plus podSuffix.
+var kubeManifests = []struct {
+	file, podSuffix string
+	limits          []string // in the app command's environment
+}{
+	{"pod.yaml", "", nil},
+	{"deployment.yaml", "-pod-0", []string{"INITD_MEMORY_LIMIT_BYTES=134217728", "INITD_CPU_LIMIT=0.5"}},
+}
+
+// testExampleKubePlay plays a manifest with the example image and
 // tcp://db:5432 pointed at the pod's own loopback, where nothing listens
 // until the test opens the port from outside (nsenter into the pod's
 // network namespace). kube play runs init containers to completion before
 // it starts the app, so it returns only after the gate opened.
-func testExampleKubePlay(t *testing.T, s *podmanSuite) {
+//
+// Besides image, name, target and timeout, two things are adapted to
+// podman 4.3: containerPort needs a network there (the tests have none),
+// and under restartPolicy Always it restarts the finished init container
+// and fails; OnFailure behaves as Kubernetes does for init containers.
+func testExampleKubePlay(t *testing.T, s *podmanSuite, file, podSuffix string, limits []string) {
 	ctx := podmanContext(t, 3*time.Minute)
 	img := exampleWeb(t, s)
-	pod := s.name("kube")
+	name := s.name("kube-" + strings.TrimSuffix(file, ".yaml"))
+	pod := name + podSuffix
 
-	manifest, err := os.ReadFile("../examples/kubernetes/pod.yaml")
+	manifest, err := os.ReadFile(filepath.Join("../examples/kubernetes", file))
 	if err != nil {
 		t.Fatal(err)
 	}
 	yaml := strings.NewReplacer(
 		"localhost/initd-example-web:latest", img,
 		"imagePullPolicy: IfNotPresent", "imagePullPolicy: Never",
-		"name: initd-example-web", "name: "+pod,
+		"name: initd-example-web", "name: "+name,
 		"tcp://db:5432", "tcp://127.0.0.1:5432",
 		`"--wait-timeout", "2m"`, `"--wait-timeout", "60s"`,
+		"replicas: 2", "replicas: 1",
+		"\nspec:\n", "\nspec:\n  restartPolicy: OnFailure\n",
+		"\n    spec:\n", "\n    spec:\n      restartPolicy: OnFailure\n",
+		"      ports:\n        - containerPort: 8080\n", "",
+		"          ports:\n            - containerPort: 8080\n", "",
 	).Replace(string(manifest))
-	for _, want := range []string{img, "tcp://127.0.0.1:5432", "name: " + pod, `"60s"`} {
+	for _, want := range []string{img, "tcp://127.0.0.1:5432", "name: " + name, `"60s"`, "restartPolicy: OnFailure"} {
 		if !strings.Contains(yaml, want) {
-			t.Fatalf("examples/kubernetes/pod.yaml changed: cannot point %q at the test's image, pod and port", want)
+			t.Fatalf("examples/kubernetes/%s changed: cannot set %q for the test", file, want)
 		}
 	}
-	file := filepath.Join(t.TempDir(), "pod.yaml")
-	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+	if strings.Contains(yaml, "containerPort") {
+		t.Fatalf("examples/kubernetes/%s changed: cannot drop ports for --network none", file)
+	}
+	path := filepath.Join(t.TempDir(), file)
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
 
-	pauseBefore := strings.TrimSpace(s.must(t, ctx, "images", "-q", "--filter", "reference=localhost/podman-pause"))
 	playCtx, cancelPlay := context.WithCancel(ctx)
-	type played struct {
-		out string
-		err error
-	}
-	done := make(chan played, 1)
+	// played is closed when kube play has returned, with its output and
+	// error in playOut and playErr.
+	played := make(chan struct{})
+	var playOut string
+	var playErr error
 	go func() {
-		out, errOut, err := s.podman(playCtx, nil, "kube", "play", "--network", "none", file)
-		done <- played{out + errOut, err}
+		defer close(played)
+		out, errOut, err := s.podman(playCtx, nil, "kube", "play", "--network", "none", path)
+		playOut, playErr = out+errOut, err
 	}()
 	t.Cleanup(func() {
 		cancelPlay()
-		<-done
-		rctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if _, errOut, err := s.podman(rctx, nil, "pod", "rm", "-f", "-t", "0", "--ignore", pod); err != nil {
-			t.Errorf("cleanup: podman pod rm %s: %v\n%s", pod, err, errOut)
-		}
-		// kube play builds its infra image when there is none; remove it
-		// only if this test made it.
-		if pauseBefore == "" {
-			if out, _, err := s.podman(rctx, nil, "images", "-q", "--filter", "reference=localhost/podman-pause"); err == nil {
-				for _, id := range strings.Fields(out) {
-					s.removeImage(t, id)
-				}
-			}
-		}
+		<-played
+		s.removePod(t, pod)
 	})
 
 	gate, app := pod+"-wait-for-db", pod+"-web"
 	var gatePid int
 	waitUntil(t, time.Minute, "the init container to run initd wait", func() bool {
 		select {
-		case r := <-done:
-			t.Fatalf("podman kube play returned before the gate opened: %v\n%s", r.err, r.out)
+		case <-played:
+			t.Fatalf("podman kube play returned before the gate opened: %v\n%s", playErr, playOut)
 		default:
 		}
 		out, _, err := s.podman(ctx, nil, "inspect", "--format", "{{.State.Status}} {{.State.Pid}}", gate)
@@ -98,8 +109,8 @@ func testExampleKubePlay(t *testing.T, s *podmanSuite) {
 			t.Fatalf("app container is %s while the init container still waits", st)
 		}
 		select {
-		case r := <-done:
-			t.Fatalf("kube play returned while the gate was closed: %v\n%s", r.err, r.out)
+		case <-played:
+			t.Fatalf("kube play returned while the gate was closed: %v\n%s", playErr, playOut)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
@@ -119,9 +130,9 @@ func testExampleKubePlay(t *testing.T, s *podmanSuite) {
 	})
 
 	select {
-	case r := <-done:
-		if r.err != nil {
-			t.Fatalf("podman kube play: %v\n%s", r.err, r.out)
+	case <-played:
+		if playErr != nil {
+			t.Fatalf("podman kube play: %v\n%s", playErr, playOut)
 		}
 	case <-ctx.Done():
 		t.Fatal("podman kube play did not return after the gate opened")
@@ -140,6 +151,15 @@ func testExampleKubePlay(t *testing.T, s *podmanSuite) {
 		_, _, err := s.podman(ctx, nil, "exec", app, "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/")
 		return err == nil
 	})
+	if len(limits) > 0 {
+		// initd's child (httpd, pid 2 or so) carries the limit variables.
+		env := s.must(t, ctx, "exec", app, "sh", "-c", `tr '\0' '\n' </proc/$(pidof httpd)/environ`)
+		for _, want := range limits {
+			if !strings.Contains("\n"+env, "\n"+want+"\n") {
+				t.Errorf("the app's environment lacks %s (resources.limits):\n%s", want, env)
+			}
+		}
+	}
 }
 
 // appStatus is a container's state, or "" when it does not exist (yet).

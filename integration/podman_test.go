@@ -225,7 +225,12 @@ func TestPodman(t *testing.T) {
 	})
 	t.Run("ExampleKubePlayGate", func(t *testing.T) {
 		t.Parallel()
-		testExampleKubePlay(t, s)
+		for _, m := range kubeManifests {
+			t.Run(m.file, func(t *testing.T) {
+				t.Parallel()
+				testExampleKubePlay(t, s, m.file, m.podSuffix, m.limits)
+			})
+		}
 	})
 }
 
