@@ -73,7 +73,7 @@ func (e *NotReadyError) Error() string {
 	if e.Cause != nil {
 		b.WriteString(e.Cause.Error())
 		b.WriteString(" after ")
-		b.WriteString(e.Elapsed.Round(time.Millisecond).String())
+		b.WriteString(roundElapsed(e.Elapsed).String())
 		b.WriteString(": ")
 	}
 	for i, t := range e.NotReady {
@@ -142,4 +142,13 @@ func Reason(err error) string {
 		return "timeout"
 	}
 	return err.Error()
+}
+
+// roundElapsed keeps messages short: milliseconds under a second, tenths of
+// a second above ("timed out after 1m0s", not "1m0.000213s").
+func roundElapsed(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(100 * time.Millisecond)
 }

@@ -120,18 +120,21 @@ func (t *httpTarget) Probe(ctx context.Context) error {
 
 func (t *httpTarget) roundTrip(ctx context.Context) (int, error) {
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", t.addr)
+	raw, err := d.DialContext(ctx, "tcp", t.addr)
 	if err != nil {
 		return 0, err
 	}
-	defer conn.Close()
-	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	defer raw.Close()
+	// Deadlines on the socket end a blocked handshake, write or read: the
+	// context's deadline at once, and its cancellation when it comes.
 	if deadline, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(deadline) // AfterFunc covers cancellation without a deadline
+		_ = raw.SetDeadline(deadline)
 	}
+	stop := context.AfterFunc(ctx, func() { _ = raw.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	conn := raw
 	if t.tls != nil {
-		if conn, err = t.tls(ctx, conn); err != nil {
+		if conn, err = t.tls(ctx, raw); err != nil {
 			return 0, err
 		}
 	}
