@@ -88,6 +88,7 @@ func newPodmanSuite(t *testing.T) *podmanSuite {
 	} else if strings.TrimSpace(out) != "runc cgroupfs" {
 		t.Fatalf("podman info: runtime and cgroup manager are %q, want runc cgroupfs from %s", out, conf)
 	}
+	s.sweepStale(t, ctx)
 	out, _, err := s.podman(ctx, nil, "images", "-q", "--filter", "reference="+pauseImageRef)
 	if err != nil {
 		t.Fatalf("podman images: %v", err)
@@ -95,6 +96,26 @@ func newPodmanSuite(t *testing.T) *podmanSuite {
 	s.pauseImage = strings.TrimSpace(out) != ""
 	t.Cleanup(func() { s.cleanup(t) })
 	return s
+}
+
+// staleAge is how old a labelled container or image of an earlier run
+// must be before a new run removes it: older than any run, so a run going
+// on in parallel never loses its own.
+const staleAge = "2h"
+
+// sweepStale removes containers and images that earlier runs left because
+// they were killed before their cleanup ran.
+func (s *podmanSuite) sweepStale(t *testing.T, ctx context.Context) {
+	if out, _, err := s.podman(ctx, nil, "ps", "-a", "-q", "--filter", "label=io.initd.it", "--filter", "until="+staleAge); err == nil {
+		for _, id := range strings.Fields(out) {
+			s.removeContainer(t, id)
+		}
+	}
+	if out, _, err := s.podman(ctx, nil, "images", "-q", "--filter", "label=io.initd.it", "--filter", "until="+staleAge); err == nil {
+		for _, id := range strings.Fields(out) {
+			s.removeImage(t, id)
+		}
+	}
 }
 
 // podmanContext is a context for podman commands, cancelled when the test
