@@ -6,7 +6,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -177,5 +179,32 @@ func TestWaitHTTPStatusAndSecrets(t *testing.T) {
 				t.Errorf("a header value or password reached initd's output:\n%s", res.Stderr)
 			}
 		})
+	}
+}
+
+// TestWaitSubcommandStopsOnTERMAsPID1: `initd wait` in a Kubernetes init
+// container is PID 1, where an unhandled SIGTERM is ignored by the kernel;
+// a pod deletion must still end the wait at once.
+func TestWaitSubcommandStopsOnTERMAsPID1(t *testing.T) {
+	t.Parallel()
+	p := startInitd(t, testContext(t), []string{"wait", "--wait-timeout", "60s", "tcp://" + closedPort(t)}, asPID1())
+	pid := p.Pid()
+	bin, err := filepath.Abs(initdBinary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 10*time.Second, "unshare's child to exec initd", func() bool {
+		exe, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
+		return err == nil && exe == bin
+	})
+	time.Sleep(200 * time.Millisecond) // let initd install its handlers; nothing to poll for
+	start := time.Now()
+	p.Signal(syscall.SIGTERM)
+	res := p.Wait(10 * time.Second)
+	if res.Code != 128+int(syscall.SIGTERM) {
+		t.Errorf("exit %d after SIGTERM, want 143; stderr:\n%s", res.Code, res.Stderr)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("initd wait took %v to stop after SIGTERM", took)
 	}
 }
