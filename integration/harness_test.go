@@ -199,6 +199,9 @@ func startInitd(t *testing.T, ctx context.Context, args []string, opt ...runOpt)
 	p := &proc{t: t, cmd: cmd, pid1: c.pid1, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A process that outlives initd and holds its stdout must not hang the
+	// test: Wait gives up on the pipes soon after initd itself exits.
+	cmd.WaitDelay = 2 * time.Second
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %v: %v", argv, err)
 	}

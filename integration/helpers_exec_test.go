@@ -17,6 +17,7 @@ func runtimeLockAndExec(set unix.Sigset_t, argv []string) {
 		fmt.Fprintln(os.Stderr, "sigmask:", err)
 		return
 	}
+	_ = unix.CloseRange(3, ^uint(0), 0)
 	err := syscall.Exec(argv[0], argv, os.Environ())
 	fmt.Fprintln(os.Stderr, "exec:", err)
 }

@@ -88,7 +88,8 @@ var helpers = map[string]func(args []string) int{
 		return 0
 	},
 	// withmask CMD...: blocks USR1 and TERM, ignores INT, QUIT and USR2,
-	// then execs CMD, as a careless parent would.
+	// then execs CMD, as a careless parent would. Descriptors above 2 are
+	// closed first, so CMD starts with none but the standard three.
 	"withmask": func(args []string) int {
 		var set unix.Sigset_t
 		for _, s := range []syscall.Signal{unix.SIGUSR1, unix.SIGTERM} {
