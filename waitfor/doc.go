@@ -33,6 +33,8 @@
 // is read and judged, the rest of the answer is ignored. Redirects are never
 // followed (a 302 is judged like any status), no proxy is used, and HTTP/2 is
 // not spoken. This keeps net/http's size and start-up cost out of initd.
+// Built with the initd_nohttps tag, the package leaves crypto/tls out as
+// well and refuses https targets as bad targets.
 //
 // # What it deliberately does not do
 //
