@@ -1,0 +1,148 @@
+package integration
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// openPty returns a new pseudo-terminal's controlling side and the path of
+// its terminal side.
+func openPty(t *testing.T) (*os.File, string) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		skipOrFail(t, "no pseudo-terminals: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, fmt.Sprintf("/dev/pts/%d", n)
+}
+
+// runOnTty runs initd with a terminal as stdin, stdout and stderr and as
+// its controlling terminal; interact may type on it.
+func runOnTty(t *testing.T, pid1 bool, args []string, interact func(m *os.File, out func() string)) (int, string) {
+	t.Helper()
+	argv := append([]string{initdBinary(t)}, args...)
+	if pid1 {
+		needPIDNamespace(t)
+		argv = append([]string{"unshare", "--pid", "--fork", "--mount-proc", "--kill-child"}, argv...)
+	}
+	m, name := openPty(t)
+	s, err := os.OpenFile(name, os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), helperEnv, "PS1=$ ", "ENV=")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = s, s, s
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	var mu sync.Mutex
+	var buf bytes.Buffer
+	go io.Copy(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return buf.Write(p)
+	}), m)
+	out := func() string { mu.Lock(); defer mu.Unlock(); return buf.String() }
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	if interact != nil {
+		interact(m, out)
+	}
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("initd on a terminal did not exit; output:\n%s", out())
+	}
+	time.Sleep(50 * time.Millisecond) // let the last output through
+	return exitCode(cmd.ProcessState, err), out()
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// With a terminal, COMMAND's process group is the terminal's foreground
+// group, and Ctrl-C reaches it: sleep dies of SIGINT and initd exits 130.
+func TestTerminalForegroundAndCtrlC(t *testing.T) {
+	t.Parallel()
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			testTerminalForegroundAndCtrlC(t, m.pid1)
+		})
+	}
+}
+
+func testTerminalForegroundAndCtrlC(t *testing.T, pid1 bool) {
+	code, out := runOnTty(t, pid1, helper(t, "procinfo"), nil)
+	if code != 0 {
+		t.Fatalf("procinfo: exit %d\n%s", code, out)
+	}
+	var pgrp, fg int
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "pgrp:") {
+			fmt.Sscanf(line, "pgrp: %d fg: %d", &pgrp, &fg)
+		}
+	}
+	if pgrp == 0 || pgrp != fg {
+		t.Errorf("COMMAND's group %d is not the terminal's foreground group %d\n%s", pgrp, fg, out)
+	}
+
+	code, out = runOnTty(t, pid1, []string{"sh", "-c", "echo ready; exec sleep 100"}, func(m *os.File, out func() string) {
+		waitUntil(t, 10*time.Second, "ready on the terminal", func() bool { return strings.Contains(out(), "ready") })
+		m.Write([]byte{3}) // Ctrl-C
+	})
+	if code != 130 {
+		t.Errorf("Ctrl-C: exit %d, want 130\n%s", code, out)
+	}
+}
+
+// Job control in an interactive shell under initd: a background job can be
+// brought to the foreground and interrupted, and the shell survives it.
+func TestTerminalJobControl(t *testing.T) {
+	t.Parallel()
+	code, out := runOnTty(t, true, []string{"sh", "-i"}, func(m *os.File, out func() string) {
+		type step struct{ send, want string }
+		for _, s := range []step{
+			{"sleep 100 &\n", "$ "},
+			{"fg\n", "sleep 100"},
+			{"\x03", "$ "},
+			{"echo alive-$((40+2))\n", "alive-42"},
+			{"exit 5\n", ""},
+		} {
+			before := len(out())
+			m.Write([]byte(s.send))
+			if s.want != "" {
+				waitUntil(t, 10*time.Second, fmt.Sprintf("%q after %q", s.want, s.send), func() bool {
+					return strings.Contains(out()[before:], s.want)
+				})
+			}
+		}
+	})
+	if code != 5 {
+		t.Errorf("exit %d, want 5\n%s", code, out)
+	}
+}
