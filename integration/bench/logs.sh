@@ -5,7 +5,8 @@
 #
 #   INITD=/path/to/initd integration/bench/logs.sh
 #
-# Prints a markdown table: lines lost (and duplicated / out of order), CPU
+# Prints a markdown table (ROUNDS runs per scenario, default 3, summed):
+# lines lost (and duplicated / out of order), CPU
 # time of each follower (summed over its threads from /proc/PID/task/*/schedstat) and its ratio
 # to tail -F, and the time from the writer's last write until the last line
 # is out. Without INITD, or with an initd that has no --tail yet, the
@@ -60,40 +61,53 @@ wait_ready() { # $1 log, $2.. outputs: append marker lines until all outputs sho
 	exit 1
 }
 
-echo "follower under test: $follower; $LINES lines of $SIZE bytes; $(nproc) CPUs"
+ROUNDS=${ROUNDS:-3}
+echo "follower under test: $follower; $LINES lines of $SIZE bytes, written as fast as possible,"
+echo "one write(2) each; $ROUNDS rounds per scenario, summed; $(nproc) CPUs; tail: $(tail --version | head -1)"
 echo
-echo "| scenario | follower | lines lost | dup / reordered | CPU ms | CPU vs tail -F | last line out after |"
+echo "| scenario | follower | lines lost | duplicated / out of order | CPU ms (sum) | CPU vs tail -F | last line out after (worst) |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 for rotate in none rename; do
-	d=$work/$rotate
-	mkdir -p "$d"
-	: >"$d/app.log"
-	ipid=$(start_follower "$d/app.log" "$d/initd.out")
-	tail -n0 -F "$d/app.log" >"$d/tail.out" 2>/dev/null &
-	tpid=$!
-	pids+=("$ipid" "$tpid")
-	wait_ready "$d/app.log" "$d/initd.out" "$d/tail.out"
-	i0=$(cpu_ms "$ipid")
-	t0=$(cpu_ms "$tpid")
-	"$lb" write -path "$d/app.log" -lines "$LINES" -size "$SIZE" -rotate "$rotate"
-	last=$((LINES - 1))
-	"$lb" waitfor -file "$d/initd.out" -line "$last" >"$d/initd.ms" &
-	w1=$!
-	"$lb" waitfor -file "$d/tail.out" -line "$last" >"$d/tail.ms" &
-	w2=$!
-	wait "$w1" "$w2"
-	sleep 0.3 # let both settle before reading CPU time
-	i1=$(cpu_ms "$ipid")
-	t1=$(cpu_ms "$tpid")
-	kill "$ipid" "$tpid"
-	wait "$ipid" "$tpid" 2>/dev/null || true
-	icpu=$(awk -v a="$i0" -v b="$i1" 'BEGIN { print b - a }')
-	tcpu=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+	declare -A sum=([ilost]=0 [idup]=0 [iord]=0 [tlost]=0 [tdup]=0 [tord]=0)
+	icpu=0 tcpu=0 ims=0 tms=0 wms=0
+	for round in $(seq "$ROUNDS"); do
+		d=$work/$rotate-$round
+		mkdir -p "$d"
+		: >"$d/app.log"
+		ipid=$(start_follower "$d/app.log" "$d/initd.out")
+		tail -n0 -F "$d/app.log" >"$d/tail.out" 2>/dev/null &
+		tpid=$!
+		pids+=("$ipid" "$tpid")
+		wait_ready "$d/app.log" "$d/initd.out" "$d/tail.out"
+		i0=$(cpu_ms "$ipid")
+		t0=$(cpu_ms "$tpid")
+		w0=$(date +%s%N)
+		"$lb" write -path "$d/app.log" -lines "$LINES" -size "$SIZE" -rotate "$rotate"
+		wms=$(((wms + ($(date +%s%N) - w0) / 1000000)))
+		last=$((LINES - 1))
+		"$lb" waitfor -file "$d/initd.out" -line "$last" >"$d/initd.ms" &
+		w1=$!
+		"$lb" waitfor -file "$d/tail.out" -line "$last" >"$d/tail.ms" &
+		w2=$!
+		wait "$w1" "$w2"
+		sleep 0.3 # let both settle before reading CPU time
+		i1=$(cpu_ms "$ipid")
+		t1=$(cpu_ms "$tpid")
+		kill "$ipid" "$tpid"
+		wait "$ipid" "$tpid" 2>/dev/null || true
+		icpu=$(awk -v s="$icpu" -v a="$i0" -v b="$i1" 'BEGIN { print s + b - a }')
+		tcpu=$(awk -v s="$tcpu" -v a="$t0" -v b="$t1" 'BEGIN { print s + b - a }')
+		ims=$(awk -v s="$ims" -v v="$(cat "$d/initd.ms")" 'BEGIN { print (v == "timeout" || s == "timeout") ? "timeout" : (v > s ? v : s) }')
+		tms=$(awk -v s="$tms" -v v="$(cat "$d/tail.ms")" 'BEGIN { print (v == "timeout" || s == "timeout") ? "timeout" : (v > s ? v : s) }')
+		read -r l1 d1 o1 < <("$lb" count -file "$d/initd.out" -lines "$LINES")
+		read -r l2 d2 o2 < <("$lb" count -file "$d/tail.out" -lines "$LINES")
+		sum[ilost]=$((sum[ilost] + l1)) sum[idup]=$((sum[idup] + d1)) sum[iord]=$((sum[iord] + o1))
+		sum[tlost]=$((sum[tlost] + l2)) sum[tdup]=$((sum[tdup] + d2)) sum[tord]=$((sum[tord] + o2))
+	done
 	ratio=$(awk -v i="$icpu" -v t="$tcpu" 'BEGIN { if (t > 0) printf "%.2fx", i / t; else print "n/a" }')
-	read -r ilost idup iord < <("$lb" count -file "$d/initd.out" -lines "$LINES")
-	read -r tlost tdup tord < <("$lb" count -file "$d/tail.out" -lines "$LINES")
 	name="${rotate/none/appends only}"
 	name="${name/rename/rename rotation at line $((LINES / 2))}"
-	echo "| $name | initd | $ilost | $idup / $iord | $icpu | $ratio | $(cat "$d/initd.ms") ms |"
-	echo "| $name | tail -n0 -F | $tlost | $tdup / $tord | $tcpu | 1.00x | $(cat "$d/tail.ms") ms |"
+	name="$name (writer: $((wms / ROUNDS)) ms)"
+	echo "| $name | initd | ${sum[ilost]} | ${sum[idup]} / ${sum[iord]} | $icpu | $ratio | $ims ms |"
+	echo "| $name | tail -n0 -F | ${sum[tlost]} | ${sum[tdup]} / ${sum[tord]} | $tcpu | 1.00x | $tms ms |"
 done
