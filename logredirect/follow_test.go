@@ -314,3 +314,50 @@ func le32(vs ...uint32) []byte {
 	}
 	return b
 }
+
+func TestFollowerWaitsForAStuckOutput(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "app.log")
+	gate := make(chan struct{})
+	rec := &recorder{gate: gate}
+	out := NewOutput(rec, WithQueueLimit(4096))
+	f := NewFollower(out, FollowerConfig{Path: path})
+	if err := f.Start(); err != nil {
+		t.Fatal(err)
+	}
+	want := appendLines(t, path, 0, 5000) // 450 KB against a 4 KiB queue
+	time.Sleep(100 * time.Millisecond)    // let the follower run into the full queue
+	rec.mu.Lock()
+	rec.gate = nil
+	rec.mu.Unlock()
+	close(gate)
+	waitFor(t, 10*time.Second, "the last line", func() bool { return strings.Contains(rec.text(), want[len(want)-1]) })
+	stopFollower(t, f)
+	closeOutput(t, out)
+	checkLines(t, rec.text(), "", want)
+	if out.Dropped() != 0 {
+		t.Fatalf("Dropped() = %d: a follower must wait, not drop", out.Dropped())
+	}
+}
+
+func TestFollowerStopBoundedWhenOutputStuck(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "app.log")
+	gate := make(chan struct{})
+	defer close(gate)
+	out := NewOutput(&recorder{gate: gate}, WithQueueLimit(1024))
+	f := NewFollower(out, FollowerConfig{Path: path})
+	if err := f.Start(); err != nil {
+		t.Fatal(err)
+	}
+	appendLines(t, path, 0, 1000)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := f.Stop(ctx); err == nil {
+		t.Fatal("Stop with a stuck output and a short deadline returned nil")
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("Stop took %v with a 200ms deadline", d)
+	}
+}

@@ -46,15 +46,16 @@ func WithQueueLimit(bytes int) OutputOption {
 	}
 }
 
-// WithOnBrokenPipe sets a function called once, from the Output's writer
-// goroutine, when a write fails with EPIPE. initd uses it to know that a
+// WithOnBrokenPipe sets a function called once, from the goroutine that
+// was writing (the Output's own or a Follower's), when a write fails with
+// EPIPE. initd uses it to know that a
 // SIGPIPE it receives was caused by its own write and must not be forwarded.
 func WithOnBrokenPipe(f func()) OutputOption {
 	return func(c *outputConfig) { c.onBrokenPipe = f }
 }
 
-// WithOnWriteError sets a function called, from the Output's writer
-// goroutine, for every failed write other than EPIPE. The lines of that
+// WithOnWriteError sets a function called, from the goroutine that was
+// writing, for every failed write other than EPIPE. The lines of that
 // write are counted as dropped; later writes are tried again. The function
 // must not write to the same Output synchronously (it would wait for the
 // goroutine that calls it).
@@ -67,7 +68,9 @@ func WithOnWriteError(f func(error)) OutputOption {
 // reaches the destination in one write(2), alone or batched with other whole
 // lines, never split and never mixed with another line. Writes happen on a
 // goroutine of the Output's own, so a destination that blocks never blocks
-// a caller of [Output.WriteLine].
+// a caller of [Output.WriteLine]. (A [Follower], which may wait, writes its
+// own batches when nobody else is writing, saving a goroutine switch per
+// batch; the order of writes is the same either way.)
 //
 // All methods are safe for concurrent use.
 type Output struct {
