@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"text/template"
+	template "github.com/initd-dev/initd/templates/internal/gotemplate"
 )
 
 // Funcs returns the functions available in templates, given the data's

@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/template"
+	template "github.com/initd-dev/initd/templates/internal/gotemplate"
 
 	"github.com/rs/zerolog"
 )
