@@ -127,6 +127,9 @@ func (s *SyslogListener) run() {
 			}
 			break
 		}
+		if n == 0 {
+			continue // an empty datagram is no message
+		}
 		line = formatSyslog(line[:0], buf[:n])
 		s.out.WriteLine("", line)
 	}
@@ -152,6 +155,9 @@ func (s *SyslogListener) drainQueued(buf, line []byte) {
 		})
 		if err != nil || rerr != nil {
 			return
+		}
+		if n == 0 {
+			continue
 		}
 		line = formatSyslog(line[:0], buf[:n])
 		s.out.WriteLine("", line)

@@ -31,8 +31,10 @@ trap cleanup EXIT
 lb=$work/logbench
 
 follower=initd
-if [[ -z ${INITD:-} ]] || ! "$INITD" validate --tail /dev/null -- true >/dev/null 2>&1; then
-	follower="logredirect (logbench follow; INITD unset or without --tail)"
+: >"$work/probe.log"
+if [[ -z ${INITD:-} ]] ||
+	! "$INITD" --tail "$work/probe.log" -- sh -c 'echo probe >>"$1"' sh "$work/probe.log" 2>/dev/null | grep -q probe; then
+	follower="logredirect (logbench follow; INITD unset or its --tail not wired yet)"
 fi
 
 start_follower() { # $1 file, $2 output
