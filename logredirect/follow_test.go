@@ -16,7 +16,10 @@ import (
 // followCase is one file-writing story told to a Follower.
 type followCase struct {
 	name string
-	// before prepares the directory before Start (optional).
+	// subdir puts the file in dir/a/b instead of dir.
+	subdir bool
+	// before prepares the directory before Start (optional); the file
+	// exists then, with a line that must not be replayed.
 	before func(t *testing.T, path string)
 	// write appends lines and rotates; it returns the lines that must come
 	// out, in order.
@@ -122,6 +125,58 @@ func TestFollowerRotations(t *testing.T) {
 			},
 		},
 		{
+			name: "moved to another directory",
+			write: func(t *testing.T, path string, _ func(string)) []string {
+				old, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer old.Close()
+				lines := writeLines(t, old, 0, n)
+				archive := filepath.Join(filepath.Dir(path), "archive")
+				if err := os.Mkdir(archive, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Rename(path, filepath.Join(archive, "app.log")); err != nil {
+					t.Fatal(err)
+				}
+				lines = append(lines, writeLines(t, old, n, 2*n)...) // still read: the inode is watched
+				return append(lines, appendLines(t, path, 2*n, 3*n)...)
+			},
+		},
+		{
+			name:   "directory removed and created again",
+			subdir: true,
+			write: func(t *testing.T, path string, seen func(string)) []string {
+				lines := appendLines(t, path, 0, n)
+				seen(lines[len(lines)-1])
+				if err := os.RemoveAll(filepath.Dir(path)); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				return append(lines, appendLines(t, path, n, 2*n)...)
+			},
+		},
+		{
+			name: "a directory at the path at first",
+			before: func(t *testing.T, path string) {
+				if err := os.Remove(path); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Mkdir(path, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			},
+			write: func(t *testing.T, path string, _ func(string)) []string {
+				if err := os.Remove(path); err != nil {
+					t.Fatal(err)
+				}
+				return appendLines(t, path, 0, n)
+			},
+		},
+		{
 			name: "file appears later",
 			before: func(t *testing.T, path string) {
 				_ = os.Remove(path)
@@ -131,9 +186,12 @@ func TestFollowerRotations(t *testing.T) {
 			},
 		},
 		{
-			name: "directory appears later",
+			name:   "directory appears later",
+			subdir: true,
 			before: func(t *testing.T, path string) {
-				_ = os.Remove(path)
+				if err := os.RemoveAll(filepath.Dir(filepath.Dir(path))); err != nil {
+					t.Fatal(err)
+				}
 			},
 			write: func(t *testing.T, path string, _ func(string)) []string {
 				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -148,9 +206,13 @@ func TestFollowerRotations(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			path := filepath.Join(dir, "app.log")
-			if tc.name == "directory appears later" {
+			if tc.subdir {
 				path = filepath.Join(dir, "a", "b", "app.log")
-			} else if err := os.WriteFile(path, []byte("old line, not replayed\npartial "), 0o644); err != nil {
+			}
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, []byte("old line, not replayed\npartial "), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			if tc.before != nil {
@@ -359,5 +421,57 @@ func TestFollowerStopBoundedWhenOutputStuck(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("Stop took %v with a 200ms deadline", d)
+	}
+}
+
+// openCount is how many of this process's descriptors are open on path.
+func openCount(t *testing.T, path string) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	n := 0
+	for _, fd := range fds {
+		if target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name())); err == nil && strings.TrimSuffix(target, " (deleted)") == path {
+			n++
+		}
+	}
+	return n
+}
+
+func TestFollowerClosesRotatedFile(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		rotate func(path string) error
+		old    string // where the old file ends up
+	}{
+		{"renamed", func(path string) error { return os.Rename(path, path+".1") }, ".1"},
+		{"deleted", os.Remove, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "app.log")
+			if err := os.WriteFile(path, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			rec := &recorder{}
+			out := NewOutput(rec)
+			f := NewFollower(out, FollowerConfig{Path: path, RetireAfter: 100 * time.Millisecond})
+			if err := f.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer closeOutput(t, out)
+			defer stopFollower(t, f)
+			appendLines(t, path, 0, 10)
+			if err := tt.rotate(path); err != nil {
+				t.Fatal(err)
+			}
+			appendLines(t, path, 10, 20)
+			waitFor(t, 5*time.Second, "the new file's lines", func() bool { return strings.Contains(rec.text(), string(numberedLine(19, 90))) })
+			waitFor(t, 5*time.Second, "the old file to be closed", func() bool { return openCount(t, path+tt.old) == 0 || tt.old == "" && openCount(t, path) == 1 })
+		})
 	}
 }
