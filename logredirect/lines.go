@@ -65,9 +65,6 @@ func (s *lineSplitter) flush(emit func(line []byte) error) error {
 	return err
 }
 
-// pending reports whether a partial line is waiting for its newline.
-func (s *lineSplitter) pending() bool { return len(s.partial) > 0 }
-
 // Writer returns a writer that cuts what is written to it into lines and
 // queues each with [Output.WriteLine], preceded by prefix. A partial line is
 // kept until its newline arrives; Close writes it out as a last line. Write
