@@ -54,11 +54,13 @@ type FollowerConfig struct {
 //   - rename-and-create rotation: the old file is read to its end, and on
 //     for RetireAfter after its last write, while the new one is followed;
 //     lines of the old file always come before lines of the new one;
-//   - copy-truncate: when the file becomes shorter than what was read, it
-//     is read again from its start;
+//   - copy-truncate: when the file becomes shorter than what was read, or
+//     the last bytes read are no longer there (truncated and rewritten to
+//     the same size or more), it is read again from its start;
 //   - delete-and-recreate is followed like a rotation.
 //
-// It is woken by inotify only: an idle file costs no CPU. When the Output is
+// It is woken by inotify only (one inotify instance per Follower): an idle
+// file costs no CPU. When the Output is
 // stuck it waits (the file is on disk, nothing is lost), so it never drops
 // a line. It is a [Source].
 type Follower struct {

@@ -57,8 +57,9 @@ func WithOnBrokenPipe(f func()) OutputOption {
 // WithOnWriteError sets a function called, from the goroutine that was
 // writing, for every failed write other than EPIPE. The lines of that
 // write are counted as dropped; later writes are tried again. The function
-// must not write to the same Output synchronously (it would wait for the
-// goroutine that calls it).
+// may log through the same Output with WriteLine (which never waits), but
+// must not call WriteLineWait on it: that could wait for room that only
+// the calling goroutine can make.
 func WithOnWriteError(f func(error)) OutputOption {
 	return func(c *outputConfig) { c.onWriteError = f }
 }
