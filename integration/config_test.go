@@ -150,7 +150,7 @@ func TestExpandFileEnv(t *testing.T) {
 	res := runInitd(t, testContext(t), []string{"--log-level", "debug", "--expand-file-env",
 		"--template", tmpl + ":" + dest, "--",
 		"sh", "-c", `printf '[%s] [%s] [%s]\n' "$DB_PASSWORD" "${DB_PASSWORD_FILE-unset}" "$KEPT"`},
-		withEnv("DB_PASSWORD_FILE="+secret, "KEPT=given", "KEPT_FILE=/nonexistent"))
+		withCleanEnv(), withEnv("DB_PASSWORD_FILE="+secret, "KEPT=given", "KEPT_FILE=/nonexistent"))
 	if want := "[s3cret-value] [unset] [given]\n"; res.Code != 0 || res.Stdout != want {
 		t.Fatalf("initd = %+v, want stdout %q", res, want)
 	}
@@ -162,7 +162,7 @@ func TestExpandFileEnv(t *testing.T) {
 	}
 
 	res = runInitd(t, testContext(t), []string{"--expand-file-env", "--", "true"},
-		withEnv("API_KEY_FILE="+filepath.Join(dir, "missing")))
+		withCleanEnv(), withEnv("API_KEY_FILE="+filepath.Join(dir, "missing")))
 	if res.Code != 1 || !strings.Contains(res.Stderr, "API_KEY_FILE") {
 		t.Errorf("missing secret file: %+v, want exit 1 naming API_KEY_FILE", res)
 	}

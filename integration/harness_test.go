@@ -146,6 +146,7 @@ type result struct {
 }
 
 type runConfig struct {
+	clean bool
 	env   []string
 	stdin io.Reader
 	pid1  bool
@@ -156,6 +157,10 @@ type runOpt func(*runConfig)
 
 // withEnv adds NAME=VALUE pairs to initd's environment.
 func withEnv(kv ...string) runOpt { return func(c *runConfig) { c.env = append(c.env, kv...) } }
+
+// withCleanEnv starts initd with only PATH and what withEnv adds, not the
+// test's whole environment.
+func withCleanEnv() runOpt { return func(c *runConfig) { c.clean = true } }
 
 // withStdin gives initd a standard input (the default is /dev/null).
 func withStdin(r io.Reader) runOpt { return func(c *runConfig) { c.stdin = r } }
@@ -193,7 +198,11 @@ func startInitd(t *testing.T, ctx context.Context, args []string, opt ...runOpt)
 		argv = append([]string{"unshare", "--pid", "--fork", "--mount-proc", "--kill-child"}, argv...)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), c.env...)
+	base := os.Environ()
+	if c.clean {
+		base = []string{"PATH=" + os.Getenv("PATH")}
+	}
+	cmd.Env = append(base, c.env...)
 	cmd.Dir = c.dir
 	cmd.Stdin = c.stdin
 	p := &proc{t: t, cmd: cmd, pid1: c.pid1, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}

@@ -3,12 +3,10 @@ package main
 import (
 	"errors"
 	"io"
-	"os"
 	"sync/atomic"
 	"syscall"
 
 	"github.com/rs/zerolog"
-	"golang.org/x/sys/unix"
 )
 
 // newLogger makes initd's own logger: short console lines ("initd INF
@@ -45,19 +43,4 @@ func (g *pipeGuard) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
-}
-
-// ownStderr returns a duplicate of fd 2 when w is os.Stderr: the Go runtime
-// raises an extra SIGPIPE for a failed write to fd 1 or 2 itself, which
-// would make initd's own SIGPIPEs impossible to count; through a duplicate
-// only the kernel's one is raised.
-func ownStderr(w io.Writer) io.Writer {
-	if w != os.Stderr {
-		return w
-	}
-	fd, err := unix.FcntlInt(2, unix.F_DUPFD_CLOEXEC, 3)
-	if err != nil {
-		return w
-	}
-	return os.NewFile(uintptr(fd), "stderr")
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/initd-dev/initd/signals"
+	"github.com/initd-dev/initd/waitfor"
 	"golang.org/x/sys/unix"
 )
 
@@ -61,11 +62,12 @@ type options struct {
 
 // Defaults. The grace period is 8 s so that, with the default stop delay of
 // 0, initd escalates to SIGKILL itself and reports the outcome before
-// Docker's own 10 s SIGKILL of PID 1 arrives.
+// Docker's own 10 s SIGKILL of PID 1 arrives. The wait interval is short
+// so that a service that comes up is noticed within about 100 ms.
 const (
 	defaultGrace        = 8 * time.Second
 	defaultWaitTimeout  = 60 * time.Second
-	defaultWaitInterval = time.Second
+	defaultWaitInterval = waitfor.DefaultInterval
 	defaultSyslogPath   = "/dev/log"
 )
 

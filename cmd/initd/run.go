@@ -7,7 +7,6 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
-	"sync/atomic"
 )
 
 // Exit statuses of initd's own making (see the contract's table).
@@ -45,9 +44,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return reportParse(err, stdout, stderr)
 	}
-	var selfPipes atomic.Int64
-	log := newLogger(o, &pipeGuard{w: ownStderr(stderr), selfPipes: &selfPipes})
-	return supervise(ctx, o, log, &selfPipes)
+	p, err := preparePlan(o)
+	if err != nil {
+		return reportParse(err, stdout, stderr)
+	}
+	out := newOutputs(o, p)
+	defer out.close(logDrain)
+	return supervise(ctx, o, p, out, newLogger(o, out.log))
 }
 
 // parseMain reads the main form: OPTIONS [--] COMMAND [ARG...], or cron

@@ -3,57 +3,47 @@ package main
 import (
 	"context"
 	"errors"
-	"os"
 	"syscall"
 
+	"github.com/initd-dev/initd/logredirect"
 	"github.com/initd-dev/initd/signals"
 )
 
-// started is what start-up produced for COMMAND and what has to be shut
-// down after it: its environment and credentials, and the services (log
-// followers, syslog, cron) that run beside it.
+// started is what start-up produced for COMMAND and what runs beside it:
+// its environment and credentials, the log sources and cron.
 type started struct {
 	env  []string
 	cred *syscall.Credential
 
-	stops  []func() // stop services that produce output, in reverse order
-	drains []func() // wait (bounded) for their output to be written
-	closes []func() // release what is left
-	cron   func(context.Context) (stop func())
+	logs     *logredirect.Group
+	cronStop context.CancelFunc
+	cronDone chan struct{}
 }
-
-func (st *started) stopJobs(s *supervisor) {}
-
-func (st *started) drain() {
-	for i := len(st.stops) - 1; i >= 0; i-- {
-		st.stops[i]()
-	}
-	for _, d := range st.drains {
-		d()
-	}
-}
-
-func (st *started) close() {
-	for i := len(st.closes) - 1; i >= 0; i-- {
-		st.closes[i]()
-	}
-}
-
-func (st *started) afterStart(ctx context.Context, s *supervisor) {}
 
 // startup runs the start-up steps in the contract's order: environment
-// files and secrets, templates, waits, log tailers and syslog. A stop
-// request meanwhile ends start-up with 128+signal; a failing step ends it
-// with its status. ok is false when COMMAND must not start.
+// files and secrets (and --user), templates, waits, log tailers and syslog.
+// A stop request meanwhile ends start-up with 128+signal; a failing step
+// ends it with its status. ok is false when COMMAND must not start.
 func (s *supervisor) startup(ctx context.Context) (st *started, code int, ok bool) {
-	st = &started{env: os.Environ()}
+	st = &started{}
 	steps := []struct {
 		name string
 		run  func(context.Context, *started) error
-	}{}
+	}{
+		{"environment", func(_ context.Context, st *started) (err error) {
+			if st.env, err = s.p.config.environment(s.o, s.log); err != nil {
+				return err
+			}
+			st.env, st.cred, err = s.p.config.identity(st.env)
+			return err
+		}},
+		{"templates", func(ctx context.Context, st *started) error { return s.p.config.render(ctx, st.env, s.log) }},
+		{"wait", s.waitStep},
+		{"logs", s.logsStep},
+	}
 	for _, step := range steps {
 		if code, ok := s.beforeStart(ctx, step.name, func(ctx context.Context) error { return step.run(ctx, st) }); !ok {
-			st.close()
+			st.stopLogs()
 			return nil, code, false
 		}
 	}
@@ -106,10 +96,4 @@ func (s *supervisor) beforeStart(ctx context.Context, name string, step func(con
 			s.log.Debug().Str("signal", signals.Name(ss)).Msg("no COMMAND yet: signal dropped")
 		}
 	}
-}
-
-// cronOnly runs the cron schedule with no COMMAND until a stop request.
-func (s *supervisor) cronOnly(ctx context.Context, st *started) int {
-	s.log.Error().Msg("cron is not available in this build")
-	return exitStartup
 }

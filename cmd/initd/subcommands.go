@@ -4,30 +4,98 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/initd-dev/initd/cron"
+	"github.com/initd-dev/initd/environ"
+	"github.com/initd-dev/initd/privdrop"
+	"github.com/initd-dev/initd/templates"
 )
 
-func runWaitCommand(ctx context.Context, name string, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fmt.Fprintf(stderr, "initd: %s is not available in this build\n", name)
-	return exitUsage
-}
-
+// runRender is `initd render SRC:DEST...`: render the templates once with
+// the process environment and exit (0; 2 for a bad or missing SRC; 1 when
+// rendering fails, every DEST then untouched).
 func runRender(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "initd: render is not available in this build")
-	return exitUsage
+	if len(args) > 0 && args[0] == "--" {
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "initd: render needs at least one SRC:DEST")
+		return exitUsage
+	}
+	specs, err := parseTemplateSpecs(args)
+	if err != nil {
+		return reportParse(err, stdout, stderr)
+	}
+	set, err := templates.Parse(specs...)
+	if err != nil {
+		return reportParse(usagef("render: %w", err), stdout, stderr)
+	}
+	log := newLogger(defaultOptions(), stderr)
+	if err := set.Render(ctx, log, environ.Map(os.Environ())); err != nil {
+		fmt.Fprintf(stderr, "initd: render: %v\n", err)
+		return exitStartup
+	}
+	return 0
 }
 
-func runValidate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+// runValidate is `initd validate [OPTIONS] [--] [COMMAND]`: check every
+// option, target, cron line and template, print what would run, start
+// nothing. Exit 0 or 2.
+func runValidate(_ context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	o, rest, err := parseOptions(args, getenv, func(*optDef) bool { return true })
 	if err != nil {
 		return reportParse(err, stdout, stderr)
 	}
 	o.command = rest
-	if len(rest) > 0 {
-		if _, err := lookPath(rest[0], nil); err != nil {
-			fmt.Fprintf(stderr, "initd: %v\n", err)
-			return exitUsage
+	p, err := preparePlan(o)
+	if err == nil && o.user != "" {
+		if _, rerr := privdrop.Resolve(*p.config.user, privdrop.Files{}); rerr != nil {
+			err = usagef("--user: %w", rerr)
 		}
 	}
-	fmt.Fprintln(stdout, "configuration is valid")
+	if err == nil && len(o.command) == 0 && len(p.cronJobs) == 0 {
+		err = usagef("no COMMAND and no cron job: nothing would run")
+	}
+	var path string
+	if err == nil && len(o.command) > 0 {
+		if path, err = lookPath(o.command[0], os.Environ()); err != nil {
+			err = usagef("%w", err)
+		}
+	}
+	if err != nil {
+		return reportParse(err, stdout, stderr)
+	}
+	var b strings.Builder
+	if path != "" {
+		fmt.Fprintf(&b, "command: %s %q\n", path, o.command[1:])
+	}
+	fmt.Fprintf(&b, "stop: signal %s, delay %v, grace %v\n", o.stopSignal, o.stopDelay, o.grace)
+	for _, w := range p.waits {
+		fmt.Fprintf(&b, "wait: %s (timeout %v)\n", w, o.waitTimeout)
+	}
+	for _, t := range o.tails {
+		fmt.Fprintf(&b, "tail: %s -> stdout\n", t)
+	}
+	for _, t := range o.tailsStderr {
+		fmt.Fprintf(&b, "tail: %s -> stderr\n", t)
+	}
+	if o.syslog != "" {
+		fmt.Fprintf(&b, "syslog: %s -> stdout\n", o.syslog)
+	}
+	if p.config.templates != nil {
+		for _, f := range p.config.templates.Files() {
+			fmt.Fprintf(&b, "template: %v\n", f)
+		}
+	}
+	if len(p.cronJobs) > 0 {
+		if err := cron.Describe(&b, p.cronJobs, time.Now(), 3); err != nil {
+			return reportParse(usagef("cron: %w", err), stdout, stderr)
+		}
+	}
+	b.WriteString("configuration is valid\n")
+	io.WriteString(stdout, b.String())
 	return 0
 }

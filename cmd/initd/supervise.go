@@ -20,6 +20,8 @@ import (
 // when COMMAND exits.
 type supervisor struct {
 	o         *options
+	p         *plan
+	out       *outputs
 	log       zerolog.Logger
 	r         *reaper.Reaper
 	sigc      chan os.Signal
@@ -34,19 +36,23 @@ type supervisor struct {
 	killed     bool
 	delayC     <-chan time.Time
 	graceC     <-chan time.Time
+	onStop     func() // also told of the stop request (cron)
 }
 
 // supervise runs COMMAND (and everything around it) and returns initd's
 // exit status.
-func supervise(ctx context.Context, o *options, log zerolog.Logger, selfPipes *atomic.Int64) int {
+func supervise(ctx context.Context, o *options, p *plan, out *outputs, log zerolog.Logger) int {
 	ppid := os.Getppid()
 	s := &supervisor{
 		o:         o,
+		p:         p,
+		out:       out,
 		log:       log,
 		r:         reaper.New(),
 		sigc:      make(chan os.Signal, 2048),
-		selfPipes: selfPipes,
+		selfPipes: &out.selfPipes,
 		pid1:      os.Getpid() == 1,
+		onStop:    func() {},
 	}
 	// Catch signals before anything starts, so a stop request before
 	// COMMAND starts is honoured and nothing can kill or stop initd; the
@@ -69,7 +75,6 @@ func supervise(ctx context.Context, o *options, log zerolog.Logger, selfPipes *a
 	if !ok {
 		return code
 	}
-	defer st.close()
 	return s.runCommand(ctx, st)
 }
 
@@ -114,13 +119,14 @@ func (s *supervisor) runCommand(ctx context.Context, st *started) int {
 		return exitStartup
 	}
 	s.log.Info().Int("pid", p.Pid).Strs("argv", s.o.command).Msg("started")
-	st.afterStart(ctx, s)
+	s.startCron(st)
+	s.onStop = st.stopCron
 
 	s.loop(p)
 	status := p.Status()
-	st.stopJobs(s)
+	st.waitCron()
 	s.cleanup()
-	st.drain()
+	st.stopLogs()
 
 	code := status.Code()
 	ev := s.log.Info().Int("pid", p.Pid).Str("status", status.String()).Uint64("orphans_reaped", s.r.Orphans())
@@ -130,6 +136,29 @@ func (s *supervisor) runCommand(ctx context.Context, st *started) int {
 	}
 	ev.Int("exit", code).Msg("exited")
 	return code
+}
+
+// cronOnly runs the cron schedule with no COMMAND until a stop request,
+// then stops it and exits 0.
+func (s *supervisor) cronOnly(ctx context.Context, st *started) int {
+	s.startCron(st)
+	s.log.Info().Int("jobs", len(s.p.cronJobs)).Msg("cron only: running the schedule until stopped")
+	for stop := false; !stop; {
+		sig := (<-s.sigc).(syscall.Signal)
+		if s.fromSelf(sig) {
+			continue
+		}
+		if _, ok := s.o.rewrites.Apply(sig); ok && s.isStopRequest(sig) {
+			s.log.Info().Str("signal", signals.Name(sig)).Dur("grace", s.o.grace).Msg("stop requested")
+			stop = true
+		}
+	}
+	s.stopping, s.stopSent, s.graceStart = true, true, time.Now()
+	st.waitCron()
+	s.cleanup()
+	st.stopLogs()
+	s.log.Info().Uint64("orphans_reaped", s.r.Orphans()).Int("exit", 0).Msg("exited")
+	return 0
 }
 
 // start resolves and starts COMMAND in its own process group, in the
@@ -212,6 +241,7 @@ func (s *supervisor) onSignal(p *reaper.Process, sig syscall.Signal) {
 	switch {
 	case !s.stopping:
 		s.stopping, s.stopSig = true, out
+		s.onStop()
 		s.log.Info().Str("signal", signals.Name(sig)).Str("stop_signal", signals.Name(out)).
 			Dur("delay", s.o.stopDelay).Dur("grace", s.o.grace).Msg("stop requested")
 		if s.o.stopDelay > 0 {

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"errors"
+	"os"
+
+	"github.com/initd-dev/initd/cron"
+	"github.com/initd-dev/initd/waitfor"
+)
+
+// plan is everything the options ask for, checked before anything starts:
+// a problem found here is a usage error (exit 2).
+type plan struct {
+	config   *configPlan
+	waits    []waitfor.Target
+	waitOpts waitfor.Options
+	cronJobs []cron.Job
+	overlap  cron.Overlap
+}
+
+func preparePlan(o *options) (*plan, error) {
+	p := &plan{}
+	var err error
+	if p.config, err = prepareConfig(o); err != nil {
+		return nil, err
+	}
+	if p.waitOpts, err = waitOptions(o); err != nil {
+		return nil, err
+	}
+	if len(o.waits) > 0 {
+		if p.waits, err = waitfor.ParseAll(o.waits, p.waitOpts); err != nil {
+			return nil, usagef("--wait: %w", err)
+		}
+	}
+	if p.cronJobs, p.overlap, err = cronJobs(o); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// waitOptions turns the --wait-* options into waitfor.Options.
+func waitOptions(o *options) (waitfor.Options, error) {
+	wo := waitfor.Options{
+		Timeout:    o.waitTimeout,
+		Interval:   o.waitInterval,
+		Insecure:   o.waitInsecure,
+		CACertFile: o.waitCACert,
+	}
+	var err error
+	if wo.Statuses, err = waitfor.ParseStatuses(o.waitStatus); err != nil {
+		return wo, usagef("--wait-status: %w", err)
+	}
+	for _, h := range o.waitHeaders {
+		hdr, err := waitfor.ParseHeader(h)
+		if err != nil {
+			return wo, usagef("--wait-header: %w", err)
+		}
+		wo.Headers = append(wo.Headers, hdr)
+	}
+	if o.waitCACert != "" {
+		if _, err := os.Stat(o.waitCACert); err != nil {
+			return wo, usagef("--wait-cacert: %w", err)
+		}
+	}
+	return wo, nil
+}
+
+// cronJobs parses --cron lines and the --crontab file.
+func cronJobs(o *options) ([]cron.Job, cron.Overlap, error) {
+	overlap, err := cron.ParseOverlap(o.cronOverlap)
+	if err != nil {
+		return nil, 0, usagef("--cron-overlap: %w", err)
+	}
+	var jobs []cron.Job
+	for _, line := range o.crons {
+		j, err := cron.ParseLine(line)
+		if err != nil {
+			return nil, 0, usagef("--cron %q: %w", line, err)
+		}
+		jobs = append(jobs, j)
+	}
+	if o.crontab != "" {
+		f, err := os.Open(o.crontab)
+		if err != nil {
+			return nil, 0, usagef("--crontab: %w", err)
+		}
+		defer f.Close()
+		tab, err := cron.ParseCrontab(f, o.crontab)
+		if err != nil {
+			var pe *cron.ParseError
+			if errors.As(err, &pe) {
+				return nil, 0, usagef("--crontab: %w", err)
+			}
+			return nil, 0, usagef("--crontab %s: %w", o.crontab, err)
+		}
+		jobs = append(jobs, tab...)
+	}
+	return cron.Number(jobs), overlap, nil
+}
