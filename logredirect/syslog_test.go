@@ -179,3 +179,37 @@ func TestSyslogListenerSocketFile(t *testing.T) {
 		})
 	}
 }
+
+func TestSyslogNeverBlocksSendersWhenOutputStuck(t *testing.T) {
+	t.Parallel()
+	sock := filepath.Join(t.TempDir(), "log")
+	gate := make(chan struct{})
+	defer close(gate)
+	out := NewOutput(&recorder{gate: gate}, WithQueueLimit(16<<10))
+	l := NewSyslogListener(out, SyslogConfig{Path: sock})
+	if err := l.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("unixgram", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// A sender blocks only if the listener stops reading; with stdout stuck
+	// it must read on and drop instead.
+	if err := c.SetWriteDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	const n = 20000
+	for i := range n {
+		if _, err := fmt.Fprintf(c, "<14>app[1]: message %d %s", i, strings.Repeat("x", 100)); err != nil {
+			t.Fatalf("send %d blocked or failed: %v", i, err)
+		}
+	}
+	waitFor(t, 10*time.Second, "lines to be dropped", func() bool { return out.Dropped() > n/2 })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := l.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
