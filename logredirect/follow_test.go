@@ -475,3 +475,27 @@ func TestFollowerClosesRotatedFile(t *testing.T) {
 		})
 	}
 }
+
+func TestFollowerTruncatedAndRewrittenBeforeRead(t *testing.T) {
+	t.Parallel()
+	// The file exists at start; before anything else is appended, it is
+	// truncated and rewritten to exactly its old size. Only the changed
+	// content tells.
+	path := filepath.Join(t.TempDir(), "app.log")
+	if err := os.WriteFile(path, []byte(string(numberedLine(0, 90))+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	out := NewOutput(rec)
+	f := NewFollower(out, FollowerConfig{Path: path})
+	if err := f.Start(); err != nil {
+		t.Fatal(err)
+	}
+	want := string(numberedLine(1, 90))
+	if err := os.WriteFile(path, []byte(want+"\n"), 0o644); err != nil { // O_TRUNC, same size
+		t.Fatal(err)
+	}
+	stopFollower(t, f)
+	closeOutput(t, out)
+	checkLines(t, rec.text(), "", []string{want})
+}

@@ -50,6 +50,10 @@ func (f *Follower) open(fi os.FileInfo, atEnd bool) {
 		if t.off, err = file.Seek(0, io.SeekEnd); err != nil {
 			f.log.Warn().Err(err).Msg("tail: cannot seek to the end; reading from the start")
 		}
+		// Remember the bytes before the end, so that a truncation that
+		// the size does not show is noticed from the start too.
+		n, _ := file.ReadAt(t.tail[:min(t.off, tailCheck)], t.off-min(t.off, tailCheck))
+		t.tailLen = n
 	} else {
 		f.log.Info().Msg("tail: file appeared; reading it from its start")
 	}
