@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	template "github.com/initd-dev/initd/templates/internal/gotemplate"
 	"os"
 	"strings"
-	template "github.com/initd-dev/initd/templates/internal/gotemplate"
 )
 
 // Funcs returns the functions available in templates, given the data's

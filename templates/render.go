@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	template "github.com/initd-dev/initd/templates/internal/gotemplate"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	template "github.com/initd-dev/initd/templates/internal/gotemplate"
 
 	"github.com/rs/zerolog"
 )
