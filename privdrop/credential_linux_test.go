@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // helperEnv switches the test binary into a helper process that reports
@@ -113,12 +114,20 @@ func TestCheckPrivilege(t *testing.T) {
 	if err := os.WriteFile(bin, data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin)
-	cmd.Env = []string{helperEnv + "=check-privilege"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err = cmd.Run()
+	// A fork elsewhere in this test binary may briefly hold the copy open
+	// for writing (ETXTBSY); that passes once the fork has exec'd.
+	for try := 0; ; try++ {
+		cmd := exec.Command(bin)
+		cmd.Env = []string{helperEnv + "=check-privilege"}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		out.Reset()
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err = cmd.Run(); !errors.Is(err, syscall.ETXTBSY) || try == 50 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	var exit *exec.ExitError
 	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
 		t.Fatalf("helper as nobody: %v, output %q; want exit 3 (ErrPrivilege)", err, out.String())
