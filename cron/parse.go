@@ -52,10 +52,11 @@ type ParseError struct {
 	Err error
 }
 
-// Error names the file and line, or says it was a --cron value.
+// Error names the file and line. For a --cron value it is only the
+// problem: the caller knows which option and value it passed.
 func (e *ParseError) Error() string {
 	if e.File == "" {
-		return fmt.Sprintf("cron: --cron: %v", e.Err)
+		return fmt.Sprintf("cron: %v", e.Err)
 	}
 	return fmt.Sprintf("cron: %s:%d: %v", e.File, e.Line, e.Err)
 }

@@ -114,7 +114,7 @@ func TestParseLineInvalid(t *testing.T) {
 			if !errors.As(err, &pe) {
 				t.Fatalf("ParseLine(%q) = %v, want a *ParseError", tt.line, err)
 			}
-			if !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "cron: --cron: ") {
+			if !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "cron: ") {
 				t.Errorf("ParseLine(%q) = %q, want it to contain %q", tt.line, err, tt.want)
 			}
 		})
