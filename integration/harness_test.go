@@ -16,7 +16,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -148,9 +147,7 @@ type result struct {
 type runConfig struct {
 	clean bool
 	env   []string
-	stdin io.Reader
 	pid1  bool
-	dir   string
 }
 
 type runOpt func(*runConfig)
@@ -161,12 +158,6 @@ func withEnv(kv ...string) runOpt { return func(c *runConfig) { c.env = append(c
 // withCleanEnv starts initd with only PATH and what withEnv adds, not the
 // test's whole environment.
 func withCleanEnv() runOpt { return func(c *runConfig) { c.clean = true } }
-
-// withStdin gives initd a standard input (the default is /dev/null).
-func withStdin(r io.Reader) runOpt { return func(c *runConfig) { c.stdin = r } }
-
-// withDir runs initd in dir.
-func withDir(dir string) runOpt { return func(c *runConfig) { c.dir = dir } }
 
 // asPID1 runs initd as PID 1 of a new PID namespace with its own /proc.
 func asPID1() runOpt { return func(c *runConfig) { c.pid1 = true } }
@@ -203,8 +194,6 @@ func startInitd(t *testing.T, ctx context.Context, args []string, opt ...runOpt)
 		base = []string{"PATH=" + os.Getenv("PATH")}
 	}
 	cmd.Env = append(base, c.env...)
-	cmd.Dir = c.dir
-	cmd.Stdin = c.stdin
 	p := &proc{t: t, cmd: cmd, pid1: c.pid1, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -271,5 +270,3 @@ func parseStatus(s string) (int, error) {
 	}
 	return n, nil
 }
-
-func getenvFunc() func(string) string { return os.Getenv }

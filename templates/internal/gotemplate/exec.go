@@ -1,3 +1,5 @@
+//lint:file-ignore ST1012 copied from the standard library as it is
+
 // Copyright 2011 The Go Authors. All rights reserved.
 // Use of this source code is governed by a BSD-style
 // license that can be found in the LICENSE file.
