@@ -1,0 +1,204 @@
+package reaper
+
+import (
+	"context"
+	"errors"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// The reaper owns wait4 for the whole process, so its tests share one.
+func newRunning(t *testing.T) *Reaper {
+	t.Helper()
+	r := New()
+	ctx, cancel := context.WithCancel(context.Background())
+	go r.Run(ctx)
+	t.Cleanup(cancel)
+	return r
+}
+
+func startSh(t *testing.T, r *Reaper, script string) *Process {
+	t.Helper()
+	p, err := r.Start("/bin/sh", []string{"sh", "-c", script}, &syscall.ProcAttr{
+		Env:   os.Environ(),
+		Files: []uintptr{0, 1, 2},
+		Sys:   &syscall.SysProcAttr{Setpgid: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func waitDone(t *testing.T, p *Process) Status {
+	t.Helper()
+	select {
+	case <-p.Done():
+		return p.Status()
+	case <-time.After(20 * time.Second):
+		t.Fatalf("pid %d: no exit delivered", p.Pid)
+	}
+	return Status{}
+}
+
+func TestReaper(t *testing.T) {
+	r := newRunning(t)
+
+	t.Run("exit codes and signals", func(t *testing.T) {
+		tests := []struct {
+			script string
+			code   int
+			str    string
+		}{
+			{"exit 0", 0, "exit status 0"},
+			{"exit 7", 7, "exit status 7"},
+			{"exit 255", 255, "exit status 255"},
+			{"kill -TERM $$", 143, "killed by SIGTERM"},
+			{"kill -KILL $$", 137, "killed by SIGKILL"},
+		}
+		for _, tt := range tests {
+			st := waitDone(t, startSh(t, r, tt.script))
+			if st.Code() != tt.code || st.String() != tt.str {
+				t.Errorf("%q: code %d %q, want %d %q", tt.script, st.Code(), st.String(), tt.code, tt.str)
+			}
+		}
+	})
+
+	t.Run("a fast exit is never missed", func(t *testing.T) {
+		for i := 0; i < 200; i++ {
+			p, err := r.Start("/bin/true", []string{"true"}, &syscall.ProcAttr{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st := waitDone(t, p); st.Code() != 0 {
+				t.Fatalf("true: %v", st)
+			}
+		}
+	})
+
+	t.Run("orphans are reaped and counted, registered exits are not confused", func(t *testing.T) {
+		if err := SetSubreaper(); err != nil {
+			t.Skipf("no subreaper: %v", err)
+		}
+		before := r.Orphans()
+		p := startSh(t, r, "for i in 1 2 3 4 5 6 7 8 9 10; do (sh -c 'exit 9' &); done; exit 4")
+		if st := waitDone(t, p); st.Code() != 4 {
+			t.Errorf("got %v, want exit 4", st)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for r.Orphans()-before < 10 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n := r.Orphans() - before; n != 10 {
+			t.Errorf("%d orphans reaped, want 10", n)
+		}
+	})
+
+	t.Run("signal only while not reaped", func(t *testing.T) {
+		p := startSh(t, r, "exec sleep 100")
+		if err := p.Signal(unix.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		if st := waitDone(t, p); st.Code() != 143 {
+			t.Errorf("got %v", st)
+		}
+		if err := p.Signal(unix.SIGTERM); !errors.Is(err, ErrFinished) {
+			t.Errorf("signal after reaping: %v, want ErrFinished", err)
+		}
+		if err := p.SignalGroup(unix.SIGTERM); !errors.Is(err, ErrFinished) {
+			t.Errorf("group signal after the group is gone: %v, want ErrFinished", err)
+		}
+	})
+
+	t.Run("no children", func(t *testing.T) {
+		waitDone(t, startSh(t, r, "exit 0"))
+		select {
+		case <-r.NoChildren():
+		case <-time.After(10 * time.Second):
+			t.Fatal("NoChildren not closed after the last child exited")
+		}
+		p := startSh(t, r, "sleep 0.2")
+		select {
+		case <-r.NoChildren():
+			t.Fatal("NoChildren closed while a child runs")
+		default:
+		}
+		waitDone(t, p)
+	})
+
+	t.Run("exec errors", func(t *testing.T) {
+		_, err := r.Start("/nonexistent", []string{"x"}, &syscall.ProcAttr{})
+		if !errors.Is(err, syscall.ENOENT) {
+			t.Errorf("got %v, want ENOENT", err)
+		}
+	})
+
+	t.Run("child starts with an empty signal mask", func(t *testing.T) {
+		var set, old unix.Sigset_t
+		set.Val[0] = 1<<(unix.SIGUSR1-1) | 1<<(unix.SIGTERM-1)
+		// Block on this thread and start from it; the child must not
+		// inherit the mask.
+		done := make(chan string, 1)
+		go func() {
+			lockAndBlock(&set, &old)
+			out, _ := os.CreateTemp(t.TempDir(), "status")
+			p, err := r.Start("/bin/grep", []string{"grep", "SigBlk", "/proc/self/status"}, &syscall.ProcAttr{Files: []uintptr{0, out.Fd(), 2}})
+			unblock(&old)
+			if err != nil {
+				done <- err.Error()
+				return
+			}
+			<-p.Done()
+			b, _ := os.ReadFile(out.Name())
+			done <- string(b)
+		}()
+		if got := <-done; got != "SigBlk:\t0000000000000000\n" {
+			t.Errorf("child mask %q", got)
+		}
+	})
+}
+
+func TestParseStatPPid(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]int{
+		"12 (sh) S 7 12 12 0":            7,
+		"13 (a) b) c) R 1 13 13":         1,
+		"14 (with space) S 99 1 1 0 0 0": 99,
+	} {
+		if got, err := parseStatPPid([]byte(in)); err != nil || got != want {
+			t.Errorf("%q: %d %v, want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "12 sh S 7", "12 (sh)", "12 (sh) S x"} {
+		if _, err := parseStatPPid([]byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func TestDescendants(t *testing.T) {
+	t.Parallel()
+	parents := map[int]int{2: 1, 3: 2, 4: 2, 5: 3, 6: 1, 7: 99}
+	got := descendants(2, parents)
+	want := map[int]bool{3: true, 4: true, 5: true}
+	if len(got) != len(want) {
+		t.Fatalf("descendants(2) = %v", got)
+	}
+	for _, p := range got {
+		if !want[p] {
+			t.Errorf("unexpected %d in %v", p, got)
+		}
+	}
+}
+
+func FuzzParseStatPPid(f *testing.F) {
+	f.Add([]byte("12 (sh) S 7 12 12 0"))
+	f.Add([]byte("1 ((( ))) R 0"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = parseStatPPid(b) // must not panic
+	})
+}
