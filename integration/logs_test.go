@@ -6,34 +6,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
-
-var (
-	tailProbeOnce sync.Once
-	tailWired     bool
-)
-
-// needTail skips (or fails under CI=true) while --tail is not wired into
-// cmd/initd yet: it runs initd once with --tail and looks for the line.
-// TODO(lead): remove once the wiring is in.
-func needTail(t *testing.T) {
-	t.Helper()
-	tailProbeOnce.Do(func() {
-		path := filepath.Join(t.TempDir(), "probe.log")
-		if err := os.WriteFile(path, nil, 0o644); err != nil {
-			return
-		}
-		r := runInitd(t, ctxFor(t, 30*time.Second), []string{"--tail", path, "--", "sh", "-c", `echo probe >>"$1"`, "sh", path})
-		tailWired = strings.Contains(r.Stdout, "probe")
-	})
-	if !tailWired {
-		skipOrFail(t, "--tail is not wired into cmd/initd yet")
-	}
-}
 
 // logLine is numbered line i of a test log, about 90 bytes.
 func logLine(i int) string {
@@ -145,7 +121,6 @@ func sameLines(t *testing.T, got []string, prefix string, want []string) {
 
 func TestTailRotations(t *testing.T) {
 	t.Parallel()
-	needTail(t)
 	const n = 3000
 	tests := []struct {
 		name  string
@@ -233,7 +208,6 @@ func TestTailRotations(t *testing.T) {
 
 func TestTailDrainBeforeExit(t *testing.T) {
 	t.Parallel()
-	needTail(t)
 	mib := strings.Repeat("x", 1<<20)
 	tests := []struct {
 		name   string
@@ -262,7 +236,6 @@ func TestTailDrainBeforeExit(t *testing.T) {
 
 func TestTailTwoFastWritersNoMixedLines(t *testing.T) {
 	t.Parallel()
-	needTail(t)
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.log"), filepath.Join(dir, "b.log")
 	// seq writes in stdio blocks that end anywhere in a line; two at once.
@@ -290,7 +263,6 @@ wait`
 
 func TestTailStderr(t *testing.T) {
 	t.Parallel()
-	needTail(t)
 	dir := t.TempDir()
 	out, errf := filepath.Join(dir, "out.log"), filepath.Join(dir, "err.log")
 	r := runInitd(t, ctxFor(t, 30*time.Second), []string{"--tail", out, "--tail-stderr", errf, "--",
@@ -327,7 +299,6 @@ func cpuTime(t *testing.T, pid int) time.Duration {
 }
 
 func TestTailIdleCostsNoCPU(t *testing.T) {
-	needTail(t)
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.log"), filepath.Join(dir, "b.log")
 	for _, f := range []string{a, b} {
@@ -351,7 +322,6 @@ func TestTailIdleCostsNoCPU(t *testing.T) {
 
 func TestSyslogThroughLogger(t *testing.T) {
 	t.Parallel()
-	needTail(t)
 	if _, err := exec.LookPath("logger"); err != nil {
 		skipOrFail(t, "logger(1) is not installed")
 	}
@@ -374,7 +344,6 @@ logger -u "$1" --socket-errors=on --rfc3164 -t withhost -p daemon.info "with a h
 
 func TestTailWithClosedStdout(t *testing.T) {
 	t.Parallel()
-	needTail(t)
 	path := filepath.Join(t.TempDir(), "app.log")
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		t.Fatal(err)
