@@ -50,6 +50,12 @@ func (c consoleWriter) Write(p []byte) (int, error) {
 		b = append(b, '=')
 		b = append(b, f[1]...)
 	}
+	// Whatever the event held, it stays one line.
+	for i, ch := range b {
+		if ch == '\n' || ch == '\r' {
+			b[i] = ' '
+		}
+	}
 	b = append(b, '\n')
 	if _, err := c.out.Write(b); err != nil {
 		return 0, err
@@ -62,7 +68,7 @@ func (c consoleWriter) Write(p []byte) (int, error) {
 func fieldValue(raw []byte) string {
 	if len(raw) > 0 && raw[0] == '"' {
 		s := unquoteJSON(raw)
-		if s != "" && !bytes.ContainsAny([]byte(s), " \"=\t\n") {
+		if s != "" && !strings.ContainsAny(s, " \"=\t\n\r") {
 			return s
 		}
 	}

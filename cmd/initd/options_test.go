@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for _, s := range kv {
+		k, v, _ := strings.Cut(s, "=")
+		m[k] = v
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestParseOptions(t *testing.T) {
+	t.Parallel()
+	all := func(*optDef) bool { return true }
+	tests := []struct {
+		name  string
+		args  []string
+		env   []string
+		rest  []string
+		check func(*options) bool
+	}{
+		{name: "stops at first word", args: []string{"sh", "-c", "exit 3"}, rest: []string{"sh", "-c", "exit 3"}},
+		{name: "double dash", args: []string{"--grace", "3s", "--", "--weird"}, rest: []string{"--weird"},
+			check: func(o *options) bool { return o.grace == 3*time.Second }},
+		{name: "equals form", args: []string{"--stop-signal=usr1", "x"}, rest: []string{"x"},
+			check: func(o *options) bool { return o.stopSignal == unix.SIGUSR1 }},
+		{name: "single dash", args: []string{"-single-child", "x"}, rest: []string{"x"},
+			check: func(o *options) bool { return o.singleChild }},
+		{name: "env fallback", args: []string{"x"}, env: []string{"INITD_GRACE=2s", "INITD_SINGLE_CHILD=true"}, rest: []string{"x"},
+			check: func(o *options) bool { return o.grace == 2*time.Second && o.singleChild }},
+		{name: "flag wins", args: []string{"--grace", "1s", "x"}, env: []string{"INITD_GRACE=junk"}, rest: []string{"x"},
+			check: func(o *options) bool { return o.grace == time.Second }},
+		{name: "repeatable env lines and commas", args: []string{"x"}, env: []string{"INITD_REWRITE=USR1:USR2\nHUP:0,INT:TERM", "INITD_WAIT=tcp://a:1\ntcp://b,c:2"},
+			rest: []string{"x"}, check: func(o *options) bool {
+				return len(o.rewrites) == 3 && o.rewrites[unix.SIGHUP] == 0 && len(o.waits) == 2 && o.waits[1] == "tcp://b,c:2"
+			}},
+		{name: "syslog takes no next word", args: []string{"--syslog", "nginx"}, rest: []string{"nginx"},
+			check: func(o *options) bool { return o.syslog == "/dev/log" }},
+		{name: "syslog path", args: []string{"--syslog=/tmp/s", "x"}, rest: []string{"x"},
+			check: func(o *options) bool { return o.syslog == "/tmp/s" }},
+		{name: "syslog env true", args: []string{"x"}, env: []string{"INITD_SYSLOG=true"}, rest: []string{"x"},
+			check: func(o *options) bool { return o.syslog == "/dev/log" }},
+		{name: "grace 0", args: []string{"--grace", "0", "x"}, rest: []string{"x"},
+			check: func(o *options) bool { return o.grace == 0 }},
+		{name: "defaults", args: []string{"x"}, rest: []string{"x"},
+			check: func(o *options) bool {
+				return o.grace == defaultGrace && o.stopSignal == unix.SIGTERM && o.waitTimeout == 60*time.Second && o.cronOverlap == "skip"
+			}},
+	}
+	for _, tt := range tests {
+		o, rest, err := parseOptions(tt.args, env(tt.env...), all)
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if strings.Join(rest, " ") != strings.Join(tt.rest, " ") {
+			t.Errorf("%s: rest %q, want %q", tt.name, rest, tt.rest)
+		}
+		if tt.check != nil && !tt.check(o) {
+			t.Errorf("%s: options %+v", tt.name, o)
+		}
+	}
+}
+
+func TestParseOptionsErrors(t *testing.T) {
+	t.Parallel()
+	all := func(*optDef) bool { return true }
+	for _, args := range [][]string{
+		{"--nope", "x"}, {"--grace"}, {"--grace", "1", "x"}, {"--stop-signal", "KILL", "x"},
+		{"--single-child=maybe", "x"}, {"--grace", "1s", "--grace", "2s", "x"}, {"--log-format", "xml", "x"},
+		{"--cron-overlap", "never", "x"}, {"--wait-interval", "0", "x"}, {"--remap-exit", "a:b", "x"},
+	} {
+		_, _, err := parseOptions(args, env(), all)
+		var ue *usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("%q: %v, want a usage error", args, err)
+		}
+	}
+	if _, _, err := parseOptions([]string{"--help"}, env(), all); !errors.Is(err, errHelp) {
+		t.Errorf("--help: %v", err)
+	}
+	// wait and check accept only wait options.
+	if _, _, err := parseOptions([]string{"--grace", "1s", "tcp://a:1"}, env(), func(d *optDef) bool { return d.wait }); err == nil {
+		t.Error("initd wait accepted --grace")
+	}
+}
+
+func TestEveryOptionHasEnvAndHelp(t *testing.T) {
+	t.Parallel()
+	var help bytes.Buffer
+	writeHelp(&help)
+	for _, d := range optionDefs() {
+		if d.help == "" || d.group == "" {
+			t.Errorf("--%s has no help or group", d.name)
+		}
+		if !strings.Contains(help.String(), "--"+d.name) || !strings.Contains(help.String(), d.envName()) {
+			t.Errorf("help lacks --%s or %s", d.name, d.envName())
+		}
+	}
+}
+
+func FuzzParseOptions(f *testing.F) {
+	f.Add("--grace=1s\x00--rewrite\x00USR1:0\x00sh", "INITD_STOP_SIGNAL=usr2")
+	f.Add("--syslog\x00--\x00x", "INITD_REWRITE=a:b\nc")
+	f.Fuzz(func(t *testing.T, args, envv string) {
+		all := func(*optDef) bool { return true }
+		_, _, _ = parseOptions(strings.Split(args, "\x00"), env(strings.Split(envv, "|")...), all)
+	})
+}
+
+func TestConsoleWriter(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	c := consoleWriter{out: &b}
+	c.Write([]byte(`{"level":"info","pid":7,"argv":["sh","-c","a b"],"status":"exit status 3","message":"exited"}` + "\n"))
+	want := `initd INF exited pid=7 argv=["sh","-c","a b"] status="exit status 3"` + "\n"
+	if b.String() != want {
+		t.Errorf("got  %q\nwant %q", b.String(), want)
+	}
+}
+
+func FuzzConsoleWriter(f *testing.F) {
+	f.Add([]byte(`{"level":"warn","x":{"a":[1,"]"]},"message":"m"}`))
+	f.Add([]byte(`{"level":"`))
+	f.Fuzz(func(t *testing.T, p []byte) {
+		var b bytes.Buffer
+		consoleWriter{out: &b}.Write(p)
+		if !bytes.HasSuffix(b.Bytes(), []byte("\n")) || bytes.Count(b.Bytes(), []byte("\n")) != 1 {
+			t.Fatalf("not one line: %q", b.String())
+		}
+	})
+}
