@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // consoleWriter turns zerolog's JSON events into short human lines:
