@@ -208,7 +208,17 @@ func startInitd(t *testing.T, ctx context.Context, args []string, opt ...runOpt)
 		p.res = result{Code: exitCode(cmd.ProcessState, err), Stdout: p.stdout.String(), Stderr: p.stderr.String()}
 		close(p.done)
 	}()
-	stop := func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	// Stopping asks initd first, so that it stops what it started (which
+	// runs in process groups of its own), then kills what is left of
+	// initd's group.
+	stop := func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(5 * time.Second):
+		}
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
 	go func() {
 		select {
 		case <-ctx.Done():
