@@ -10,8 +10,9 @@
 # `date +%s.%N >>FILE`, both schedules fire on whole seconds, so the delay of
 # a run is the fraction of a second its timestamp shows (it includes the
 # fork/exec of sh and date). initd also logs its own delay (schedule to
-# fork), reported separately. CPU is utime+stime of the scheduler process
-# only (not of the jobs), from /proc, in 10 ms ticks, divided by the runs.
+# fork), reported separately. CPU is the on-CPU time of the scheduler's
+# threads only (not of the jobs), from /proc/PID/task/*/schedstat, divided
+# by the runs.
 # Takes about 2*DUR + 20 seconds.
 set -euo pipefail
 
@@ -45,17 +46,18 @@ else
 	tail -3 "$work/sc.build" >&2
 fi
 
-cpu_ms() { # utime+stime of pid $1 in ms
-	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) * 1000 / hz }' "/proc/$1/stat"
+cpu_ms() { # on-CPU time of pid $1's threads in ms (schedstat: ns, not 10 ms ticks)
+	cat /proc/"$1"/task/*/schedstat | awk '{ ns += $1 } END { printf "%.3f\n", ns / 1e6 }'
 }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
-# stats reads one number a line (ms) and prints "median max count".
+# stats reads one number a line (ms) and prints "median p95 max count".
 stats() {
 	sort -g | awk '{ v[NR] = $1 } END {
-		if (NR == 0) { print "n/a n/a 0"; exit }
+		if (NR == 0) { print "n/a n/a n/a 0"; exit }
 		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.2f %.2f %d\n", m, v[NR], NR }'
+		p = int(NR * 0.95 + 0.999); if (p > NR) p = NR
+		printf "%.2f %.2f %.2f %d\n", m, v[p], v[NR], NR }'
 }
 
 # frac_ms turns epoch timestamps into the delay after their whole second.
@@ -113,26 +115,26 @@ for ((i = 0; i < JOBS; i++)); do
 done >"$work/many.crontab"
 head -1 "$work/many.crontab" >"$work/single.crontab"
 
-echo "cron benchmark: a once-a-second job for ${DUR}s; $(nproc) CPUs; $(uname -r)"
+echo "cron benchmark: a once-a-second job for ${DUR}s; $(nproc) CPUs; $(uname -r); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| scheduler | runs | start delay median | start delay max | CPU per run | RSS, 1 job | RSS, $JOBS jobs |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
+echo "| scheduler | runs | start delay median | p95 | max | CPU per run | RSS, 1 job | RSS, $JOBS jobs |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 
 read -r runs cpu < <(delay_run initd "$INITD" --log-format json --cron "@every 1s ${job/NAME/initd}")
-read -r med max _ < <(frac_ms <"$work/initd.starts" | stats)
-read -r lmed lmax _ < <(grep -o '"delay":[0-9.e+-]*' "$work/initd.stderr" | cut -d: -f2 | stats)
+read -r med p95 max _ < <(frac_ms <"$work/initd.starts" | stats)
+read -r lmed lp95 lmax _ < <(grep -o '"delay":[0-9.e+-]*' "$work/initd.stderr" | cut -d: -f2 | stats)
 cpr=$(awk -v c="$cpu" -v n="$runs" 'BEGIN { printf "%.2f ms", c / n }')
 m1=$(mem_run initd1 "$INITD" --crontab "$work/single.crontab")
 mn=$(mem_run initdN "$INITD" --crontab "$work/many.crontab")
-echo "| initd (\`@every 1s\`) | $runs | $med ms | $max ms | $cpr | $m1 KiB | $mn KiB |"
-echo "| initd, own log (schedule to fork) | | $lmed ms | $lmax ms | | | |"
+echo "| initd (\`@every 1s\`) | $runs | $med ms | $p95 ms | $max ms | $cpr | $m1 KiB | $mn KiB |"
+echo "| initd, own log (schedule to fork) | | $lmed ms | $lp95 ms | $lmax ms | | | |"
 
 if [[ -n $sc ]]; then
 	read -r runs cpu < <(delay_run supercronic "$sc" "$work/one.crontab")
-	read -r med max _ < <(frac_ms <"$work/supercronic.starts" | stats)
+	read -r med p95 max _ < <(frac_ms <"$work/supercronic.starts" | stats)
 	cpr=$(awk -v c="$cpu" -v n="$runs" 'BEGIN { printf "%.2f ms", c / n }')
 	m1=$(mem_run sc1 "$sc" "$work/single.crontab")
 	mn=$(mem_run scN "$sc" "$work/many.crontab")
 	v=$(go version -m "$sc" | awk '$1 == "mod" { print $3 }')
-	echo "| supercronic $v (\`* * * * * * *\`) | $runs | $med ms | $max ms | $cpr | $m1 KiB | $mn KiB |"
+	echo "| supercronic $v (\`* * * * * * *\`) | $runs | $med ms | $p95 ms | $max ms | $cpr | $m1 KiB | $mn KiB |"
 fi
