@@ -152,7 +152,7 @@ func testExampleKubePlay(t *testing.T, s *podmanSuite, file, podSuffix string, l
 		return err == nil
 	})
 	if len(limits) > 0 {
-		// initd's child (httpd, pid 2 or so) carries the limit variables.
+		// initd passes the limit variables to its child, httpd.
 		env := s.must(t, ctx, "exec", app, "sh", "-c", `tr '\0' '\n' </proc/$(pidof httpd)/environ`)
 		for _, want := range limits {
 			if !strings.Contains("\n"+env, "\n"+want+"\n") {
