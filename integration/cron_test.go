@@ -224,3 +224,27 @@ func TestCronValidatePrintsNextRuns(t *testing.T) {
 		t.Errorf("%d next runs listed, want several per job:\n%s", n, out)
 	}
 }
+
+// --cron-timeout stops a run that overruns (SIGKILL after --grace when it
+// ignores the stop signal), and runs due meanwhile are skipped, one warning
+// each.
+func TestCronTimeoutAndOverlapSkip(t *testing.T) {
+	t.Parallel()
+	r := runInitd(t, cronContext(t, 60*time.Second), []string{
+		"--log-format", "json", "--grace", "500ms", "--cron-timeout", "1200ms",
+		"--cron", "* * * * * * trap '' TERM; sleep 30",
+		"--", "sleep", "4",
+	})
+	if r.Code != 0 {
+		t.Errorf("exit %d, want COMMAND's 0\n%s", r.Code, r.Stderr)
+	}
+	if c := cronFinished(r.Stderr, "job1"); cronCount(c, 137) < 1 {
+		t.Errorf("job1 statuses %v, want a 137 (killed after the timeout and the grace period)\n%s", c, r.Stderr)
+	}
+	for _, want := range []string{"timed out", "run skipped"} {
+		if !strings.Contains(r.Stderr, want) {
+			t.Errorf("no %q in the log:\n%s", want, r.Stderr)
+		}
+	}
+	cronNoCrash(t, r)
+}
