@@ -225,9 +225,10 @@ func TestPodman(t *testing.T) {
 	})
 	t.Run("ExampleKubePlayGate", func(t *testing.T) {
 		t.Parallel()
+		// One after the other: when the infra image is missing, two kube
+		// plays at once both build it and one copy is left untagged.
 		for _, m := range kubeManifests {
 			t.Run(m.file, func(t *testing.T) {
-				t.Parallel()
 				testExampleKubePlay(t, s, m.file, m.podSuffix, m.limits)
 			})
 		}
