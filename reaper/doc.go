@@ -15,7 +15,8 @@
 // holds the same lock across fork and registration, so an exit can never be
 // reaped before its Process is registered, and a reaped pid can never be
 // handed to a newer process with the same pid. No SIGCHLD handler is on the
-// hot path: the loop sleeps in the kernel until a child exits. Only while
+// hot path (SIGCHLD keeps its default disposition, so the kernel does not
+// even deliver it): the loop sleeps in the kernel until a child exits. Only while
 // initd has no children at all does it listen for SIGCHLD, to notice
 // processes that become its children without being started by it (a process
 // left over by `docker exec`, say).

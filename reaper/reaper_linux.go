@@ -25,6 +25,7 @@ type Reaper struct {
 	started bool          // a process was ever started (guarded by mu)
 
 	orphans atomic.Uint64
+	sigchld sigchld // touched by Run's goroutine only
 }
 
 // New returns a Reaper. Call [Reaper.Run] in a goroutine before relying on
@@ -141,6 +142,7 @@ func forkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) 
 // sleeps in the kernel, it notices ctx only when a child exits or when there
 // are no children. Run is the only caller of wait4 in the process.
 func (r *Reaper) Run(ctx context.Context) error {
+	r.sigchld.quiet()
 	for ctx.Err() == nil {
 		var info unix.Siginfo
 		err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOWAIT|unix.WALL, nil)
@@ -219,7 +221,9 @@ func (r *Reaper) park(ctx context.Context) {
 		return
 	}
 	sigc := make(chan os.Signal, 1)
+	r.sigchld.listen()
 	signal.Notify(sigc, unix.SIGCHLD)
+	defer r.sigchld.quiet()
 	defer signal.Stop(sigc)
 	// A child may have appeared and exited between ECHILD and Notify.
 	if !r.reap() {

@@ -35,11 +35,12 @@ func Catchable() []os.Signal {
 // Essential lists the signals that must be caught before anything starts:
 // those the Go runtime would otherwise let kill initd (HUP, INT, TERM),
 // crash it (QUIT, ABRT and the fault signals) or stop it (TSTP, TTIN,
-// TTOU), and CONT, which accompanies job control.
+// TTOU). Catching a fault signal costs nothing: the runtime handles those
+// anyway.
 func Essential() []os.Signal {
 	return []os.Signal{
 		unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGABRT, unix.SIGTERM,
-		unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU, unix.SIGCONT,
+		unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU,
 		unix.SIGILL, unix.SIGTRAP, unix.SIGBUS, unix.SIGFPE, unix.SIGSEGV,
 		unix.SIGSTKFLT, unix.SIGSYS,
 	}

@@ -1,3 +1,5 @@
+//go:debug updatemaxprocs=0
+
 // Command initd is a container's init process: it runs one command as PID 1
 // (or as a child subreaper), forwards signals to it, reaps every zombie,
 // stops the whole process tree gracefully, and exits with the command's
@@ -12,6 +14,10 @@
 //
 // COMMAND additionally receives INITD_MEMORY_LIMIT_BYTES and INITD_CPU_LIMIT
 // where the container has such limits.
+//
+// The Go runtime's periodic re-reading of the cgroup CPU limit is turned
+// off (updatemaxprocs=0): it would wake an idle initd up every second, and
+// initd needs no more parallelism when a limit changes.
 package main
 
 import (
