@@ -3,6 +3,7 @@ package signals
 import (
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -46,27 +47,41 @@ func Essential() []os.Signal {
 	}
 }
 
-// Notify relays the Essential signals and the extra ones (the stop signal,
-// say) to c. A channel of 2048 slots, like runc's, absorbs bursts.
+// Catch starts relaying every catchable signal to c, in the background,
+// and returns a channel that is closed once the Essential ones are caught.
+// Wait for it before starting any process: until then a SIGTERM would
+// still kill initd. A channel of 2048 slots, like runc's, absorbs bursts.
 //
 // # Cost
 //
 // Each signal that os/signal starts catching costs a round trip to the Go
-// runtime's signal thread (tens of microseconds); catching all sixty costs
-// more than the rest of initd's start-up together. So Notify catches only
-// what must be caught before COMMAND starts, and [NotifyRest] catches the
-// others while COMMAND is already starting. Until NotifyRest returns, those
-// others (USR1, USR2, WINCH, ALRM, the real-time signals...) are ignored by
-// initd rather than forwarded; they can never kill or stop it.
-func Notify(c chan<- os.Signal, extra ...syscall.Signal) {
-	sigs := Essential()
-	for _, s := range extra {
-		if Forwardable(s) {
-			sigs = append(sigs, s)
-		}
-	}
-	signal.Notify(c, sigs...)
+// runtime's signal thread (two thread switches); catching all sixty costs
+// more than the rest of initd's start-up together. So Catch does it beside
+// start-up (option parsing, configuration, the environment), the Essential
+// signals first; the others (USR1, USR2, WINCH, ALRM, CONT, the real-time
+// signals...) are caught while COMMAND is already starting, and until then
+// initd ignores them rather than forwarding them. They can never kill or
+// stop it.
+func Catch(c chan<- os.Signal) <-chan struct{} {
+	essential := make(chan struct{})
+	go func() {
+		signal.Notify(c, Essential()...)
+		close(essential)
+		signal.Notify(c, Catchable()...)
+	}()
+	return essential
 }
 
-// NotifyRest relays every other catchable signal to c (see [Notify]).
-func NotifyRest(c chan<- os.Signal) { signal.Notify(c, Catchable()...) }
+// Notify relays sigs to c as well, at once, skipping those that cannot be
+// caught (the stop signal and --pdeathsig, when they are not Essential).
+func Notify(c chan<- os.Signal, sigs ...syscall.Signal) {
+	var more []os.Signal
+	for _, s := range sigs {
+		if Forwardable(s) && !slices.Contains(Essential(), os.Signal(s)) {
+			more = append(more, s)
+		}
+	}
+	if len(more) > 0 {
+		signal.Notify(c, more...)
+	}
+}

@@ -18,6 +18,23 @@ type configPlan struct {
 	envFiles  [][]environ.Var
 	templates *templates.Set
 	user      *privdrop.Spec
+	limits    chan limitsResult // see readLimits
+}
+
+type limitsResult struct {
+	lim environ.Limits
+	err error
+}
+
+// readLimits starts reading the cgroup limits in the background: a dozen
+// small files under /proc and /sys, read while the rest of start-up goes
+// on.
+func (c *configPlan) readLimits() {
+	c.limits = make(chan limitsResult, 1)
+	go func() {
+		lim, err := environ.ReadLimits(environ.CgroupFiles{})
+		c.limits <- limitsResult{lim, err}
+	}()
 }
 
 // prepareConfig checks the start-up configuration options; every error is
@@ -77,7 +94,11 @@ func (c *configPlan) environment(o *options, log zerolog.Logger) ([]string, erro
 			log.Info().Strs("set", names).Msg("secrets read from *_FILE")
 		}
 	}
-	lim, err := environ.ReadLimits(environ.CgroupFiles{})
+	if c.limits == nil {
+		c.readLimits()
+	}
+	r := <-c.limits
+	lim, err := r.lim, r.err
 	if err != nil {
 		log.Debug().Err(err).Msg("cgroup limits")
 	}

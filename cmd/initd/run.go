@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"runtime/debug"
+
+	"github.com/initd-dev/initd/signals"
 )
 
 // Exit statuses of initd's own making (see the contract's table).
@@ -40,6 +43,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runRender(ctx, args[1:], getenv, stdout, stderr)
 		}
 	}
+	// Catching signals takes a while (see signals.Catch); it goes on while
+	// the options are read and start-up is prepared.
+	sigc := make(chan os.Signal, 2048)
+	caught := signals.Catch(sigc)
 	o, err := parseMain(args, getenv)
 	if err != nil {
 		return reportParse(err, stdout, stderr)
@@ -50,7 +57,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	out := newOutputs(o, p)
 	defer out.close(logDrain)
-	return supervise(ctx, o, p, out, newLogger(o, out.log))
+	return supervise(ctx, o, p, out, newLogger(o, out.log), sigc, caught)
 }
 
 // parseMain reads the main form: OPTIONS [--] COMMAND [ARG...], or cron

@@ -25,7 +25,8 @@ type supervisor struct {
 	log       zerolog.Logger
 	r         *reaper.Reaper
 	sigc      chan os.Signal
-	selfPipes *atomic.Int64 // SIGPIPEs initd raised at itself (see pipeGuard)
+	caught    <-chan struct{} // closed once signals that could kill initd are caught
+	selfPipes *atomic.Int64   // SIGPIPEs initd raised at itself (see pipeGuard)
 	pid1      bool
 
 	// The stop sequence.
@@ -41,7 +42,7 @@ type supervisor struct {
 
 // supervise runs COMMAND (and everything around it) and returns initd's
 // exit status.
-func supervise(ctx context.Context, o *options, p *plan, out *outputs, log zerolog.Logger) int {
+func supervise(ctx context.Context, o *options, p *plan, out *outputs, log zerolog.Logger, sigc chan os.Signal, caught <-chan struct{}) int {
 	ppid := os.Getppid()
 	s := &supervisor{
 		o:         o,
@@ -49,18 +50,18 @@ func supervise(ctx context.Context, o *options, p *plan, out *outputs, log zerol
 		out:       out,
 		log:       log,
 		r:         reaper.New(),
-		sigc:      make(chan os.Signal, 2048),
+		sigc:      sigc,
+		caught:    caught,
 		selfPipes: &out.selfPipes,
 		pid1:      os.Getpid() == 1,
 		onStop:    func() {},
 	}
-	// Catch signals before anything starts, so a stop request before
-	// COMMAND starts is honoured and nothing can kill or stop initd; the
-	// rest are caught while start-up goes on (see signals.Notify).
-	signals.Notify(s.sigc, o.stopSignal, o.pdeathsig)
-	go signals.NotifyRest(s.sigc)
-	// No signal.Stop on the way out: it costs a round trip per signal, and
+	// The stop signal and --pdeathsig are caught now, before anything
+	// starts, so a stop request before COMMAND starts is honoured. There is
+	// no signal.Stop on the way out: it costs a round trip per signal, and
 	// initd is about to exit.
+	signals.Notify(s.sigc, o.stopSignal, o.pdeathsig)
+	p.config.readLimits()
 	s.setPdeathsig(ctx, ppid)
 	if !s.pid1 {
 		if err := reaper.SetSubreaper(); err != nil {
@@ -105,6 +106,7 @@ func (s *supervisor) setPdeathsig(ctx context.Context, ppid int) {
 // runCommand starts COMMAND, supervises it until it exits, cleans up the
 // rest of the tree and returns the exit status.
 func (s *supervisor) runCommand(ctx context.Context, st *started) int {
+	<-s.caught // nothing may start while a SIGTERM could still kill initd
 	if len(s.o.command) == 0 {
 		return s.cronOnly(ctx, st)
 	}
