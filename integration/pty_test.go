@@ -146,3 +146,50 @@ func TestTerminalJobControl(t *testing.T) {
 		t.Errorf("exit %d, want 5\n%s", code, out)
 	}
 }
+
+// initd started in the background of a shell with job control does not take
+// the terminal away from the shell.
+func TestTerminalNotTakenFromTheForeground(t *testing.T) {
+	t.Parallel()
+	inner := strings.Join(append([]string{initdBinary(t), "--"}, helper(t, "procinfo")...), " ")
+	m, name := openPty(t)
+	s, err := os.OpenFile(name, os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", "-m", "-c", inner+" & wait; echo shell-fg=$(ps -o tpgid= -p $$) shell-pgrp=$(ps -o pgid= -p $$)")
+	cmd.Env = append(os.Environ(), helperEnv)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = s, s, s
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	var buf syncBuffer
+	go io.Copy(&buf, m)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("no exit:\n%s", buf.String())
+	}
+	time.Sleep(50 * time.Millisecond)
+	out := buf.String()
+	var pgrp, fg, sfg, spgrp int
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "pgrp:") {
+			fmt.Sscanf(line, "pgrp: %d fg: %d", &pgrp, &fg)
+		}
+		if strings.HasPrefix(line, "shell-fg=") {
+			fmt.Sscanf(strings.Join(strings.Fields(line), " "), "shell-fg= %d shell-pgrp= %d", &sfg, &spgrp)
+		}
+	}
+	if pgrp == 0 || pgrp == fg {
+		t.Errorf("a background initd gave its COMMAND the terminal (pgrp %d, foreground %d)\n%s", pgrp, fg, out)
+	}
+	if sfg == 0 || sfg != spgrp {
+		t.Errorf("the shell lost the terminal: foreground %d, shell's group %d\n%s", sfg, spgrp, out)
+	}
+}

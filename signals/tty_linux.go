@@ -4,16 +4,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// ControllingTerminal reports whether fd is the calling process's
-// controlling terminal, so that a child can be made the terminal's
-// foreground process group (job control, Ctrl-C reaching the child). A
-// terminal that belongs to another session cannot be handed over and
-// reports false.
-func ControllingTerminal(fd int) bool {
+// ForegroundTerminal reports whether fd is the calling process's
+// controlling terminal and the caller's process group is its foreground
+// group, so that the terminal can be handed to a child's process group (job
+// control, Ctrl-C reaching the child). A terminal of another session cannot
+// be handed over, and one where the caller runs in the background (started
+// with & from a shell) is not the caller's to give away.
+func ForegroundTerminal(fd int) bool {
 	sid, err := unix.IoctlGetInt(fd, unix.TIOCGSID)
 	if err != nil {
 		return false
 	}
 	own, err := unix.Getsid(0)
-	return err == nil && own == sid
+	if err != nil || own != sid {
+		return false
+	}
+	fg, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
+	return err == nil && fg == unix.Getpgrp()
 }

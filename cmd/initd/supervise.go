@@ -112,6 +112,7 @@ func (s *supervisor) runCommand(ctx context.Context, st *started) int {
 	}
 	p, err := s.start(st)
 	if err != nil {
+		st.stopLogs()
 		var ee *execError
 		if errors.As(err, &ee) {
 			s.log.Error().Msg(err.Error())
@@ -171,7 +172,7 @@ func (s *supervisor) start(st *started) (*reaper.Process, error) {
 		return nil, err
 	}
 	sys := &syscall.SysProcAttr{Setpgid: true, Credential: st.cred}
-	if signals.ControllingTerminal(0) {
+	if signals.ForegroundTerminal(0) {
 		sys.Foreground, sys.Ctty = true, 0
 	}
 	attr := &syscall.ProcAttr{Env: st.env, Files: []uintptr{0, 1, 2}, Sys: sys}
