@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// startupTarget is the issue's bound on initd's median start-up time as a
+// multiple of tini-static's.
+const startupTarget = 1.3
+
+// benchStartup times `INIT /bin/true` for every peer and a bare /bin/true,
+// interleaved round by round in a random order, and compares medians with
+// tini-static's. Wall time runs from just before fork to just after the
+// wait returns, so it includes the init's exec, its start of /bin/true, the
+// reaping and its exit; stdio is /dev/null for all.
+func benchStartup(ctx context.Context, log zerolog.Logger, peers []peer, rounds, warmup int) (string, []targetRow, error) {
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return "", nil, fmt.Errorf("start-up: open %s: %w", os.DevNull, err)
+	}
+	defer devnull.Close()
+
+	type contender struct {
+		label string
+		argv  []string
+		ms    []float64
+	}
+	cs := []*contender{{label: "/bin/true (no init)", argv: []string{"/bin/true"}}}
+	for _, p := range peers {
+		argv := p.argv("/bin/true")
+		label := append([]string{filepath.Base(argv[0])}, argv[1:]...)
+		cs = append(cs, &contender{label: strings.Join(label, " "), argv: argv})
+	}
+	log.Info().Int("rounds", rounds).Msg("start-up")
+	for r := 0; r < warmup+rounds; r++ {
+		if err := ctx.Err(); err != nil {
+			return "", nil, fmt.Errorf("start-up: %w", err)
+		}
+		for _, i := range shuffled(len(cs)) {
+			c := cs[i]
+			d, err := timeRun(c.argv, devnull)
+			if err != nil {
+				return "", nil, fmt.Errorf("start-up: %s: %w", c.label, err)
+			}
+			if r >= warmup {
+				c.ms = append(c.ms, float64(d)/float64(time.Millisecond))
+			}
+		}
+	}
+
+	tini := median(cs[1+peerTini].ms)
+	initd := median(cs[1+peerInitd].ms)
+	var b strings.Builder
+	fmt.Fprintf(&b, "### Start-up\n\n")
+	fmt.Fprintf(&b, "Each command run %d times (after %d untimed), all interleaved round by round in a random order; "+
+		"wall time from fork to the end of wait, stdio on /dev/null. Inits not PID 1 here (the usual "+
+		"`docker run` start-up path is the same exec, start, reap, exit).\n\n", rounds, warmup)
+	fmt.Fprintf(&b, "| command | median | p10 | p90 | ratio to tini-static | target | result |\n")
+	fmt.Fprintf(&b, "| --- | --- | --- | --- | --- | --- | --- |\n")
+	for i, c := range cs {
+		target, result := "", ""
+		if i == 1+peerInitd {
+			target, result = fmt.Sprintf("≤ %.2f×", startupTarget), verdict(initd <= startupTarget*tini)
+		}
+		fmt.Fprintf(&b, "| `%s` | %.3f ms | %.3f ms | %.3f ms | %s | %s | %s |\n", c.label,
+			median(c.ms), quantile(c.ms, 0.1), quantile(c.ms, 0.9), ratio(median(c.ms), tini), target, result)
+	}
+	row := targetRow{
+		what:     "start-up, `initd -- /bin/true` vs `tini-static -s -- /bin/true` (median)",
+		target:   fmt.Sprintf("≤ %.2f×", startupTarget),
+		measured: fmt.Sprintf("%s (%.3f vs %.3f ms)", ratio(initd, tini), initd, tini),
+		ok:       initd <= startupTarget*tini,
+	}
+	return b.String(), []targetRow{row}, nil
+}
+
+// timeRun runs argv with stdio on devnull and returns its wall time; a
+// non-zero exit is an error.
+func timeRun(argv []string, devnull *os.File) (time.Duration, error) {
+	attr := &os.ProcAttr{Files: []*os.File{devnull, devnull, devnull}}
+	t0 := time.Now()
+	p, err := os.StartProcess(argv[0], argv, attr)
+	if err != nil {
+		return 0, fmt.Errorf("start %s: %w", argv[0], err)
+	}
+	st, err := p.Wait()
+	d := time.Since(t0)
+	if err != nil {
+		return 0, fmt.Errorf("wait for %s: %w", argv[0], err)
+	}
+	if !st.Success() {
+		return 0, fmt.Errorf("%s: %v", argv[0], st)
+	}
+	return d, nil
+}
