@@ -175,7 +175,9 @@ func TestTerminalNotTakenFromTheForeground(t *testing.T) {
 		cmd.Process.Kill()
 		t.Fatalf("no exit:\n%s", buf.String())
 	}
-	time.Sleep(50 * time.Millisecond)
+	waitUntil(t, 5*time.Second, "the shell's report", func() bool {
+		return strings.Contains(buf.String(), "shell-pgrp=") && strings.Count(buf.String()[strings.Index(buf.String(), "shell-pgrp="):], "\n") > 0
+	})
 	out := buf.String()
 	var pgrp, fg, sfg, spgrp int
 	for _, line := range strings.Split(out, "\n") {
@@ -183,7 +185,7 @@ func TestTerminalNotTakenFromTheForeground(t *testing.T) {
 			fmt.Sscanf(line, "pgrp: %d fg: %d", &pgrp, &fg)
 		}
 		if strings.HasPrefix(line, "shell-fg=") {
-			fmt.Sscanf(strings.Join(strings.Fields(line), " "), "shell-fg= %d shell-pgrp= %d", &sfg, &spgrp)
+			fmt.Sscanf(strings.Join(strings.Fields(strings.ReplaceAll(line, "=", " ")), " "), "shell-fg %d shell-pgrp %d", &sfg, &spgrp)
 		}
 	}
 	if pgrp == 0 || pgrp == fg {

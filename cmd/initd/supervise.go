@@ -124,6 +124,8 @@ func (s *supervisor) runCommand(ctx context.Context, st *started) int {
 	s.log.Info().Int("pid", p.Pid).Strs("argv", s.o.command).Msg("started")
 	s.startCron(st)
 	s.onStop = st.stopCron
+	settle := time.AfterFunc(settleDelay, releaseStartupMemory)
+	defer settle.Stop()
 
 	s.loop(p)
 	status := p.Status()
@@ -146,6 +148,8 @@ func (s *supervisor) runCommand(ctx context.Context, st *started) int {
 func (s *supervisor) cronOnly(ctx context.Context, st *started) int {
 	s.startCron(st)
 	s.log.Info().Int("jobs", len(s.p.cronJobs)).Msg("cron only: running the schedule until stopped")
+	settle := time.AfterFunc(settleDelay, releaseStartupMemory)
+	defer settle.Stop()
 	for stop := false; !stop; {
 		sig := (<-s.sigc).(syscall.Signal)
 		if s.fromSelf(sig) {
