@@ -91,13 +91,13 @@ func main() {
 	flag.IntVar(&c.startupRounds, "startup-rounds", 400, "timed start-up rounds (each runs every contender once)")
 	flag.IntVar(&c.warmup, "warmup", 20, "untimed start-up rounds first")
 	flag.IntVar(&c.orphans, "orphans", 5000, "orphans per reaping round")
-	flag.IntVar(&c.reapRounds, "reap-rounds", 5, "reaping rounds (each runs every init once)")
+	flag.IntVar(&c.reapRounds, "reap-rounds", 7, "reaping rounds (each runs every init once)")
 	flag.IntVar(&c.pings, "pings", 3000, "signal round trips per path")
 	flag.DurationVar(&c.idle, "idle", 10*time.Second, "how long to count wake-ups while idle")
 	flag.StringVar(&c.only, "only", "", "comma-separated sections to run: startup,reap,signal,idle (default all)")
 	flag.Parse()
 
-	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: "15:04:05"}).With().Timestamp().Logger()
+	log := zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: "15:04:05", NoColor: true}).With().Timestamp().Logger()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, log, c); err != nil {
