@@ -28,6 +28,7 @@ type reapSample struct {
 	totalNs int64         // the init's CPU time from exec to the last orphan reaped
 	burstNs int64         // the part of it from the first orphan on
 	lag     time.Duration // from the loop's end to the last orphan reaped
+	wakeups int64         // the init's context switches from the first orphan on
 	counted int           // orphans initd says it reaped (-1: not known)
 }
 
@@ -60,18 +61,20 @@ func benchReap(ctx context.Context, log zerolog.Logger, peers []peer, orphans, r
 		"(each lands on the init on its own, so the init is woken for nearly every one). "+
 		"CPU is the init's own on-CPU time summed over its threads (`/proc/PID/task/*/schedstat`), read once the "+
 		"init has no child left but COMMAND: *total* is from its exec on (nothing subtracted), *burst* is from "+
-		"the first orphan on. %d rounds, inits in a random order each round; medians.\n\n", orphans, rounds)
-	fmt.Fprintf(&b, "| init | CPU total | CPU burst | per orphan | ratio to tini (total) | ratio to tini (burst) | last orphan reaped after loop end | target | result |\n")
-	fmt.Fprintf(&b, "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+		"the first orphan on. Context switches (summed over the init's threads, from the first orphan on) "+
+		"count how often the init was woken: one per orphan is the floor for an init woken per orphan. %d rounds, inits in a random order each round; medians.\n\n", orphans, rounds)
+	fmt.Fprintf(&b, "| init | CPU total | CPU burst | per orphan | ratio to tini (total) | ratio to tini (burst) | context switches per orphan | last orphan reaped after loop end | target | result |\n")
+	fmt.Fprintf(&b, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for i, p := range peers {
 		lag := median(collect(samples[i], func(s reapSample) float64 { return float64(s.lag) / 1e6 }))
 		target, result := "", ""
 		if i == peerInitd {
 			target, result = fmt.Sprintf("≤ %.2f× (total)", reapTarget), verdict(total(i) <= reapTarget*total(peerTini))
 		}
-		fmt.Fprintf(&b, "| %s | %.1f ms | %.1f ms | %.1f µs | %s | %s | %.1f ms | %s | %s |\n", p.name,
+		switches := median(collect(samples[i], func(s reapSample) float64 { return float64(s.wakeups) }))
+		fmt.Fprintf(&b, "| %s | %.1f ms | %.1f ms | %.1f µs | %s | %s | %.2f | %.1f ms | %s | %s |\n", p.name,
 			total(i), burst(i), burst(i)*1e3/float64(orphans), ratio(total(i), total(peerTini)),
-			ratio(burst(i), burst(peerTini)), lag, target, result)
+			ratio(burst(i), burst(peerTini)), switches/float64(orphans), lag, target, result)
 	}
 	var counts []string
 	for _, s := range samples[peerInitd] {
@@ -115,6 +118,10 @@ func reapOnce(ctx context.Context, p peer, n int) (reapSample, error) {
 	if err != nil {
 		return reapSample{}, err
 	}
+	switchesBefore, err := contextSwitches(x.init)
+	if err != nil {
+		return reapSample{}, err
+	}
 	if err := x.send("G"); err != nil {
 		return reapSample{}, err
 	}
@@ -130,13 +137,18 @@ func reapOnce(ctx context.Context, p peer, n int) (reapSample, error) {
 	if err != nil {
 		return reapSample{}, err
 	}
+	switchesAfter, err := contextSwitches(x.init)
+	if err != nil {
+		return reapSample{}, err
+	}
 	if err := x.send("Q"); err != nil {
 		return reapSample{}, err
 	}
 	if err := x.wait(10 * time.Second); err != nil {
 		return reapSample{}, err
 	}
-	s := reapSample{totalNs: after, burstNs: after - before, lag: lag, counted: -1}
+	s := reapSample{totalNs: after, burstNs: after - before, lag: lag, counted: -1,
+		wakeups: switchesAfter - switchesBefore}
 	if m := orphansReaped.FindStringSubmatch(x.stderr.String()); m != nil {
 		s.counted, _ = strconv.Atoi(m[1])
 	}

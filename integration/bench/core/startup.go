@@ -31,6 +31,7 @@ func benchStartup(ctx context.Context, log zerolog.Logger, peers []peer, rounds,
 		label string
 		argv  []string
 		ms    []float64
+		cpu   []float64 // ms of CPU, the command and what it waited for
 	}
 	cs := []*contender{{label: "/bin/true (no init)", argv: []string{"/bin/true"}}}
 	for _, p := range peers {
@@ -45,12 +46,13 @@ func benchStartup(ctx context.Context, log zerolog.Logger, peers []peer, rounds,
 		}
 		for _, i := range shuffled(len(cs)) {
 			c := cs[i]
-			d, err := timeRun(c.argv, devnull)
+			d, cpu, err := timeRun(c.argv, devnull)
 			if err != nil {
 				return "", nil, fmt.Errorf("start-up: %s: %w", c.label, err)
 			}
 			if r >= warmup {
 				c.ms = append(c.ms, float64(d)/float64(time.Millisecond))
+				c.cpu = append(c.cpu, float64(cpu)/float64(time.Millisecond))
 			}
 		}
 	}
@@ -60,17 +62,19 @@ func benchStartup(ctx context.Context, log zerolog.Logger, peers []peer, rounds,
 	var b strings.Builder
 	fmt.Fprintf(&b, "### Start-up\n\n")
 	fmt.Fprintf(&b, "Each command run %d times (after %d untimed), all interleaved round by round in a random order; "+
-		"wall time from fork to the end of wait, stdio on /dev/null. Inits not PID 1 here (the usual "+
+		"wall time from fork to the end of wait, stdio on /dev/null; CPU is user+system time of the command and "+
+		"of /bin/true (rusage from wait). Inits not PID 1 here (the usual "+
 		"`docker run` start-up path is the same exec, start, reap, exit).\n\n", rounds, warmup)
-	fmt.Fprintf(&b, "| command | median | p10 | p90 | ratio to tini-static | target | result |\n")
-	fmt.Fprintf(&b, "| --- | --- | --- | --- | --- | --- | --- |\n")
+	fmt.Fprintf(&b, "| command | median | p10 | p90 | ratio to tini-static | CPU (median) | target | result |\n")
+	fmt.Fprintf(&b, "| --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for i, c := range cs {
 		target, result := "", ""
 		if i == 1+peerInitd {
 			target, result = fmt.Sprintf("≤ %.2f×", startupTarget), verdict(initd <= startupTarget*tini)
 		}
-		fmt.Fprintf(&b, "| `%s` | %.3f ms | %.3f ms | %.3f ms | %s | %s | %s |\n", c.label,
-			median(c.ms), quantile(c.ms, 0.1), quantile(c.ms, 0.9), ratio(median(c.ms), tini), target, result)
+		fmt.Fprintf(&b, "| `%s` | %.3f ms | %.3f ms | %.3f ms | %s | %.3f ms | %s | %s |\n", c.label,
+			median(c.ms), quantile(c.ms, 0.1), quantile(c.ms, 0.9), ratio(median(c.ms), tini), median(c.cpu),
+			target, result)
 	}
 	row := targetRow{
 		what:     "start-up, `initd -- /bin/true` vs `tini-static -s -- /bin/true` (median)",
@@ -81,22 +85,23 @@ func benchStartup(ctx context.Context, log zerolog.Logger, peers []peer, rounds,
 	return b.String(), []targetRow{row}, nil
 }
 
-// timeRun runs argv with stdio on devnull and returns its wall time; a
-// non-zero exit is an error.
-func timeRun(argv []string, devnull *os.File) (time.Duration, error) {
+// timeRun runs argv with stdio on devnull and returns its wall time and
+// CPU time (its own and that of the children it waited for); a non-zero
+// exit is an error.
+func timeRun(argv []string, devnull *os.File) (wall, cpu time.Duration, err error) {
 	attr := &os.ProcAttr{Files: []*os.File{devnull, devnull, devnull}}
 	t0 := time.Now()
 	p, err := os.StartProcess(argv[0], argv, attr)
 	if err != nil {
-		return 0, fmt.Errorf("start %s: %w", argv[0], err)
+		return 0, 0, fmt.Errorf("start %s: %w", argv[0], err)
 	}
 	st, err := p.Wait()
-	d := time.Since(t0)
+	wall = time.Since(t0)
 	if err != nil {
-		return 0, fmt.Errorf("wait for %s: %w", argv[0], err)
+		return 0, 0, fmt.Errorf("wait for %s: %w", argv[0], err)
 	}
 	if !st.Success() {
-		return 0, fmt.Errorf("%s: %v", argv[0], st)
+		return 0, 0, fmt.Errorf("%s: %v", argv[0], st)
 	}
-	return d, nil
+	return wall, st.UserTime() + st.SystemTime(), nil
 }
