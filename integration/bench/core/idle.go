@@ -79,7 +79,7 @@ func benchIdle(ctx context.Context, log zerolog.Logger, peers []peer, window tim
 	}
 	for i, x := range xs {
 		_ = syscall.Kill(x.init, syscall.SIGTERM) // forwarded to sleep; the init then exits
-		if err := x.wait(10 * time.Second); err != nil {
+		if err := x.wait(10*time.Second, true); err != nil {
 			log.Warn().Err(err).Str("init", peers[i].name).Msg("idle: stopping")
 		}
 		xs[i] = nil

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -101,13 +102,18 @@ func (x *pid1) send(s string) error {
 }
 
 // wait waits for unshare to exit, killing the namespace after limit. A
-// non-zero exit is an error.
-func (x *pid1) wait(limit time.Duration) error {
+// non-zero exit is an error unless anyStatus (an init stopped by a signal
+// exits 128+N).
+func (x *pid1) wait(limit time.Duration, anyStatus bool) error {
 	done := make(chan error, 1)
 	go func() { done <- x.cmd.Wait() }()
 	select {
 	case err := <-done:
 		x.stdin.Close()
+		var exit *exec.ExitError
+		if anyStatus && errors.As(err, &exit) {
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("%s as PID 1: %w; stderr: %s", x.name, err, x.stderr.tail())
 		}

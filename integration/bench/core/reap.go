@@ -144,7 +144,7 @@ func reapOnce(ctx context.Context, p peer, n int) (reapSample, error) {
 	if err := x.send("Q"); err != nil {
 		return reapSample{}, err
 	}
-	if err := x.wait(10 * time.Second); err != nil {
+	if err := x.wait(10*time.Second, false); err != nil {
 		return reapSample{}, err
 	}
 	s := reapSample{totalNs: after, burstNs: after - before, lag: lag, counted: -1,
