@@ -24,6 +24,11 @@ func readStat(pid int) (procStat, error) {
 	if err != nil {
 		return procStat{}, fmt.Errorf("read stat of pid %d: %w", pid, err)
 	}
+	return parseStat(pid, b)
+}
+
+// parseStat parses the contents b of /proc/PID/stat.
+func parseStat(pid int, b []byte) (procStat, error) {
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
 		return procStat{}, fmt.Errorf("parse stat of pid %d: no ')' in %q", pid, b)
