@@ -89,31 +89,36 @@ func waitOnlyChild(ctx context.Context, ppid int, limit time.Duration) (int, err
 	}
 }
 
-// cpuNs is the time pid's threads have spent on a CPU, in nanoseconds: the
-// first field of /proc/PID/task/*/schedstat, summed (exact, unlike the
-// clock ticks of /proc/PID/stat).
-func cpuNs(pid int) (int64, error) {
+// threadCPUNs is the time each of pid's threads has spent on a CPU, in
+// nanoseconds, by thread id: the first field of
+// /proc/PID/task/*/schedstat (exact, unlike the clock ticks of
+// /proc/PID/stat).
+func threadCPUNs(pid int) (map[int]int64, error) {
 	files, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
 	if err != nil || len(files) == 0 {
-		return 0, fmt.Errorf("schedstat of pid %d: no threads found (%v)", pid, err)
+		return nil, fmt.Errorf("schedstat of pid %d: no threads found (%v)", pid, err)
 	}
-	var sum int64
+	out := make(map[int]int64, len(files))
 	for _, f := range files {
+		tid, err := strconv.Atoi(filepath.Base(filepath.Dir(f)))
+		if err != nil {
+			continue
+		}
 		b, err := os.ReadFile(f)
 		if err != nil {
-			return 0, fmt.Errorf("schedstat of pid %d: %w", pid, err)
+			return nil, fmt.Errorf("schedstat of pid %d: %w", pid, err)
 		}
 		fields := strings.Fields(string(b))
 		if len(fields) == 0 {
-			return 0, fmt.Errorf("schedstat of pid %d: empty %s", pid, f)
+			return nil, fmt.Errorf("schedstat of pid %d: empty %s", pid, f)
 		}
 		ns, err := strconv.ParseInt(fields[0], 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("schedstat of pid %d: %s: %w", pid, f, err)
+			return nil, fmt.Errorf("schedstat of pid %d: %s: %w", pid, f, err)
 		}
-		sum += ns
+		out[tid] = ns
 	}
-	return sum, nil
+	return out, nil
 }
 
 // statusOf reads the numeric fields of /proc/PATH/status that are named in

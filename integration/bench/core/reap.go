@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -29,6 +30,7 @@ type reapSample struct {
 	burstNs int64         // the part of it from the first orphan on
 	lag     time.Duration // from the loop's end to the last orphan reaped
 	wakeups int64         // the init's context switches from the first orphan on
+	threads []float64     // ms of CPU per thread from the first orphan on, in thread creation order
 	counted int           // orphans initd says it reaped (-1: not known)
 }
 
@@ -76,6 +78,18 @@ func benchReap(ctx context.Context, log zerolog.Logger, peers []peer, orphans, r
 			total(i), burst(i), burst(i)*1e3/float64(orphans), ratio(total(i), total(peerTini)),
 			ratio(burst(i), burst(peerTini)), switches/float64(orphans), lag, target, result)
 	}
+	for i, p := range peers {
+		last := samples[i][len(samples[i])-1].threads
+		if len(last) < 2 {
+			continue
+		}
+		ms := make([]string, len(last))
+		for j, v := range last {
+			ms[j] = fmt.Sprintf("%.1f", v)
+		}
+		fmt.Fprintf(&b, "\n%s's CPU during the burst by thread, in creation order (last round; the main thread first; in a Go program the second is normally the runtime's sysmon): %s ms.\n",
+			p.name, strings.Join(ms, ", "))
+	}
 	var counts []string
 	for _, s := range samples[peerInitd] {
 		if s.counted >= 0 {
@@ -114,7 +128,7 @@ func reapOnce(ctx context.Context, p peer, n int) (reapSample, error) {
 	if err != nil {
 		return reapSample{}, fmt.Errorf("%s: finding COMMAND: %w", p.name, err)
 	}
-	before, err := cpuNs(x.init)
+	before, err := threadCPUNs(x.init)
 	if err != nil {
 		return reapSample{}, err
 	}
@@ -133,7 +147,7 @@ func reapOnce(ctx context.Context, p peer, n int) (reapSample, error) {
 		return reapSample{}, fmt.Errorf("%s: %w", p.name, err)
 	}
 	lag := time.Since(loopEnd)
-	after, err := cpuNs(x.init)
+	after, err := threadCPUNs(x.init)
 	if err != nil {
 		return reapSample{}, err
 	}
@@ -147,8 +161,13 @@ func reapOnce(ctx context.Context, p peer, n int) (reapSample, error) {
 	if err := x.wait(10*time.Second, false); err != nil {
 		return reapSample{}, err
 	}
-	s := reapSample{totalNs: after, burstNs: after - before, lag: lag, counted: -1,
-		wakeups: switchesAfter - switchesBefore}
+	s := reapSample{lag: lag, counted: -1, wakeups: switchesAfter - switchesBefore}
+	tids := slices.Sorted(maps.Keys(after))
+	for _, tid := range tids {
+		s.totalNs += after[tid]
+		s.burstNs += after[tid] - before[tid]
+		s.threads = append(s.threads, float64(after[tid]-before[tid])/1e6)
+	}
 	if m := orphansReaped.FindStringSubmatch(x.stderr.String()); m != nil {
 		s.counted, _ = strconv.Atoi(m[1])
 	}
