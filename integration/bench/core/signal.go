@@ -45,6 +45,9 @@ type sigPath struct {
 	target int // the pid the benchmark signals
 	rfd    int // read end of the child's stdout
 	us     []float64
+	// switches counts the init's context switches over the timed pings
+	// (the straight path leaves it zero).
+	switches int64
 }
 
 // benchSignal measures the round trip benchmark -> SIGUSR1 -> (init ->)
@@ -98,6 +101,11 @@ func benchSignal(ctx context.Context, log zerolog.Logger, peers []peer, pings in
 		if err := ctx.Err(); err != nil {
 			return "", nil, fmt.Errorf("signal: %w", err)
 		}
+		if r == warmup {
+			if err := countInitSwitches(paths, -1); err != nil {
+				return "", nil, fmt.Errorf("signal: %w", err)
+			}
+		}
 		for _, i := range shuffled(len(paths)) {
 			sp := paths[i]
 			d, err := sp.ping()
@@ -108,6 +116,10 @@ func benchSignal(ctx context.Context, log zerolog.Logger, peers []peer, pings in
 				sp.us = append(sp.us, float64(d)/float64(time.Microsecond))
 			}
 		}
+	}
+
+	if err := countInitSwitches(paths, 1); err != nil {
+		return "", nil, fmt.Errorf("signal: %w", err)
 	}
 
 	med := func(kind, via int) float64 {
@@ -125,18 +137,23 @@ func benchSignal(ctx context.Context, log zerolog.Logger, peers []peer, pings in
 		"a Go program answering through `os/signal` (what most containers run; the target is judged on it), "+
 		"and a minimal one that takes the signal from a signalfd, so that nearly all of the difference is the "+
 		"init's. %d round trips per path after %d untimed, all %d paths interleaved ping by ping in a random "+
-		"order.\n\n", pings, warmup, len(paths))
-	fmt.Fprintf(&b, "| child | path | median | p10 | p90 | added to straight (median) | ratio to straight | target | result |\n")
-	fmt.Fprintf(&b, "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+		"order. The init's context switches per signal (summed over its threads) count the thread wake-ups "+
+		"forwarding takes; one is the floor.\n\n", pings, warmup, len(paths))
+	fmt.Fprintf(&b, "| child | path | median | p10 | p90 | added to straight (median) | ratio to straight | init's context switches per signal | target | result |\n")
+	fmt.Fprintf(&b, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, sp := range paths {
 		m, direct := median(sp.us), med(sp.kind, -1)
 		target, result := "", ""
 		if sp.kind == 0 && sp.via == peerInitd {
 			target, result = fmt.Sprintf("≤ %.2f×", signalTarget), verdict(m <= signalTarget*direct)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %.1f µs | %.1f µs | %.1f µs | %+.1f µs | %s | %s | %s |\n",
+		perSignal := ""
+		if sp.via >= 0 {
+			perSignal = fmt.Sprintf("%.2f", float64(sp.switches)/float64(len(sp.us)))
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.1f µs | %.1f µs | %.1f µs | %+.1f µs | %s | %s | %s | %s |\n",
 			childKinds[sp.kind].name, sp.label, m, quantile(sp.us, 0.1), quantile(sp.us, 0.9), m-direct,
-			ratio(m, direct), target, result)
+			ratio(m, direct), perSignal, target, result)
 	}
 	through, direct := med(0, peerInitd), med(0, -1)
 	row := targetRow{
@@ -148,6 +165,22 @@ func benchSignal(ctx context.Context, log zerolog.Logger, peers []peer, pings in
 		ok: through <= signalTarget*direct,
 	}
 	return b.String(), []targetRow{row}, nil
+}
+
+// countInitSwitches adds sign times the current context switch count of
+// every path's init to its switches: -1 before the timed pings, +1 after.
+func countInitSwitches(paths []*sigPath, sign int64) error {
+	for _, sp := range paths {
+		if sp.via < 0 {
+			continue
+		}
+		n, err := contextSwitches(sp.target)
+		if err != nil {
+			return err
+		}
+		sp.switches += sign * n
+	}
+	return nil
 }
 
 // start runs argv with its stdout on a fresh blocking pipe, waits for the
