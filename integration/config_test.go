@@ -230,7 +230,7 @@ func limitCgroup(t *testing.T) (procs []string, memBytes int64, cpu string) {
 	}
 	memDir := filepath.Join("/sys/fs/cgroup/memory", name)
 	if _, err := os.Stat("/sys/fs/cgroup/memory/memory.limit_in_bytes"); err != nil {
-		t.Skipf("no cgroup2 at /sys/fs/cgroup and no v1 memory controller: %v", err)
+		skipOrFail(t, "no cgroup2 at /sys/fs/cgroup and no v1 memory controller: %v", err)
 	}
 	mkCgroup(t, memDir)
 	writeCgroup(t, memDir, "memory.limit_in_bytes", "100000000")
@@ -248,7 +248,7 @@ func limitCgroup(t *testing.T) (procs []string, memBytes int64, cpu string) {
 func mkCgroup(t *testing.T, dir string) {
 	t.Helper()
 	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Skipf("cannot create cgroup %s: %v", dir, err)
+		skipOrFail(t, "cannot create cgroup %s: %v", dir, err)
 	}
 	t.Cleanup(func() {
 		// The members have exited; the kernel may take a moment to let go.
