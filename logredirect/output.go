@@ -141,31 +141,7 @@ func (o *Output) WriteLine(prefix string, line []byte) {
 // files on disk. It returns ctx's error if ctx ends first and [ErrClosed]
 // after Close; a broken output discards the line and returns nil.
 func (o *Output) WriteLineWait(ctx context.Context, prefix string, line []byte) error {
-	for {
-		o.mu.Lock()
-		switch {
-		case o.closed:
-			o.mu.Unlock()
-			o.dropped.Add(1)
-			return ErrClosed
-		case o.broken:
-			o.mu.Unlock()
-			o.dropped.Add(1)
-			return nil
-		case o.fits(len(prefix) + len(line) + 1):
-			o.appendLine(prefix, line, true)
-			o.mu.Unlock()
-			return nil
-		}
-		room := o.room
-		o.mu.Unlock()
-		select {
-		case <-room:
-		case <-ctx.Done():
-			o.dropped.Add(1)
-			return fmt.Errorf("logredirect: waiting for the output: %w", ctx.Err())
-		}
-	}
+	return o.queueLine(ctx, prefix, line, false)
 }
 
 // Dropped returns how many lines were dropped so far: because the
@@ -293,6 +269,12 @@ func (o *Output) flushNow() {
 // goroutine: the caller calls flushNow after a batch. When the queue is
 // full it writes it itself, or waits for room while someone else does.
 func (o *Output) queueWait(ctx context.Context, prefix string, line []byte) error {
+	return o.queueLine(ctx, prefix, line, true)
+}
+
+// queueLine is WriteLineWait (batch false: the writer goroutine is woken
+// for the line) and queueWait (batch true).
+func (o *Output) queueLine(ctx context.Context, prefix string, line []byte, batch bool) error {
 	for {
 		o.mu.Lock()
 		switch {
@@ -305,10 +287,10 @@ func (o *Output) queueWait(ctx context.Context, prefix string, line []byte) erro
 			o.dropped.Add(1)
 			return nil
 		case o.fits(len(prefix) + len(line) + 1):
-			o.appendLine(prefix, line, false)
+			o.appendLine(prefix, line, !batch)
 			o.mu.Unlock()
 			return nil
-		case !o.writing:
+		case batch && !o.writing:
 			o.writing = true
 			o.writeQueued()
 			o.writing = false
