@@ -341,3 +341,34 @@ func TestHelpAndVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tmpl := filepath.Join(dir, "app.conf.tmpl")
+	os.WriteFile(tmpl, []byte("port={{ .Env.PORT }}\n"), 0o644)
+	r := runInitd(t, ctxFor(t, 30*time.Second), []string{"validate", "--stop-signal", "usr1", "--wait", "tcp://db:5432",
+		"--template", tmpl + ":" + dir + "/app.conf", "--cron", "@every 1m echo hi", "--", "sleep", "1"})
+	for _, want := range []string{"command: ", "stop: signal SIGUSR1", "wait: tcp://db:5432", "template: " + tmpl + " -> " + dir + "/app.conf", "job1", "next: ", "configuration is valid"} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("validate output lacks %q:\n%s", want, r.Stdout)
+		}
+	}
+	if r.Code != 0 {
+		t.Errorf("exit %d\n%s", r.Code, r.Stderr)
+	}
+	if _, err := os.Stat(dir + "/app.conf"); err == nil {
+		t.Error("validate rendered the template")
+	}
+	for _, bad := range [][]string{
+		{"validate", "--wait", "tcp://nohost", "true"},
+		{"validate", "--cron", "61 * * * * x"},
+		{"validate", "--template", dir + "/missing:" + dir + "/out", "true"},
+		{"validate", "--", "no-such-command-initd"},
+		{"validate"},
+	} {
+		if r := runInitd(t, ctxFor(t, 30*time.Second), bad); r.Code != 2 || r.Stderr == "" {
+			t.Errorf("%q: exit %d, stderr %q; want 2 with a message", bad, r.Code, r.Stderr)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/initd-dev/initd/cron"
 	"github.com/initd-dev/initd/environ"
 	"github.com/initd-dev/initd/privdrop"
+	"github.com/initd-dev/initd/signals"
 	"github.com/initd-dev/initd/templates"
 )
 
@@ -72,7 +73,7 @@ func runValidate(_ context.Context, args []string, getenv func(string) string, s
 	if path != "" {
 		fmt.Fprintf(&b, "command: %s %q\n", path, o.command[1:])
 	}
-	fmt.Fprintf(&b, "stop: signal %s, delay %v, grace %v\n", o.stopSignal, o.stopDelay, o.grace)
+	fmt.Fprintf(&b, "stop: signal %s, delay %v, grace %v\n", signals.Name(o.stopSignal), o.stopDelay, o.grace)
 	for _, w := range p.waits {
 		fmt.Fprintf(&b, "wait: %s (timeout %v)\n", w, o.waitTimeout)
 	}
@@ -87,7 +88,7 @@ func runValidate(_ context.Context, args []string, getenv func(string) string, s
 	}
 	if p.config.templates != nil {
 		for _, f := range p.config.templates.Files() {
-			fmt.Fprintf(&b, "template: %v\n", f)
+			fmt.Fprintf(&b, "template: %s -> %s (mode %v)\n", f.Src, f.Dest, f.Mode)
 		}
 	}
 	if len(p.cronJobs) > 0 {
