@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/initd-dev/initd/environ"
 )
 
 // maxLine bounds one crontab line; a longer one is an error, not a silent cut.
@@ -75,7 +77,7 @@ func envLine(line string) (name, value string, ok bool) {
 		return "", "", false
 	}
 	name = strings.TrimRight(line[:i], " \t")
-	if !isName(name) {
+	if !environ.ValidName(name) {
 		return "", "", false
 	}
 	value = strings.TrimSpace(line[i+1:])
@@ -88,21 +90,6 @@ func envLine(line string) (name, value string, ok bool) {
 		value = value[1 : len(value)-1]
 	}
 	return name, value, true
-}
-
-func isName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i, c := range s {
-		switch {
-		case c == '_', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
-		case c >= '0' && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // checkEnv rejects what execve cannot carry. The value is never quoted in the

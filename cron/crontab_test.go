@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/initd-dev/initd/environ"
 )
 
 func TestParseCrontab(t *testing.T) {
@@ -129,7 +131,7 @@ func FuzzParseCrontab(f *testing.F) {
 				t.Fatalf("job %+v has no command or schedule", j)
 			}
 			for _, kv := range j.Env {
-				if name, _, ok := strings.Cut(kv, "="); !ok || !isName(name) {
+				if name, _, ok := strings.Cut(kv, "="); !ok || !environ.ValidName(name) {
 					t.Fatalf("bad env entry %q", kv)
 				}
 			}

@@ -41,7 +41,7 @@ func TestExampleTestHarness(t *testing.T) {
 			env := []string{
 				"INITD=" + initdBinary(t),
 				"BUSYBOX=" + busyboxPath,
-				"PORT=" + freeLoopbackPort(t),
+				"PORT=" + portOf(t, closedPort(t)),
 				"PIDFILE=" + pidfile,
 			}
 			if tt.kill {
@@ -100,17 +100,6 @@ func TestExampleTestHarness(t *testing.T) {
 	}
 }
 
-// freeLoopbackPort is a TCP port on 127.0.0.1 that was free a moment ago.
-func freeLoopbackPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-}
-
 // readPidFile reads one pid a line.
 func readPidFile(t *testing.T, path string) []int {
 	t.Helper()
@@ -139,4 +128,14 @@ func processRunning(pid int) bool {
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	return i < 0 || !strings.HasPrefix(strings.TrimSpace(s[i+1:]), "Z")
+}
+
+// portOf is the port of a host:port address.
+func portOf(t *testing.T, addr string) string {
+	t.Helper()
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
 }
