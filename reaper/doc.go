@@ -9,17 +9,26 @@
 //
 // # How exits are collected
 //
-// [Reaper.Run] blocks in waitid(P_ALL, WEXITED|WNOWAIT), which tells it that
-// some child has exited without reaping it. It then takes the reaper's lock
-// and reaps with wait4(-1, WNOHANG) until nothing is left. [Reaper.Start]
-// holds the same lock across fork and registration, so an exit can never be
-// reaped before its Process is registered, and a reaped pid can never be
-// handed to a newer process with the same pid. No SIGCHLD handler is on the
-// hot path (SIGCHLD keeps its default disposition, so the kernel does not
-// even deliver it): the loop sleeps in the kernel until a child exits. Only while
-// initd has no children at all does it listen for SIGCHLD, to notice
-// processes that become its children without being started by it (a process
-// left over by `docker exec`, say).
+// SIGCHLD has a handler of its own, a few dozen instructions of assembly
+// the kernel runs directly (amd64 and arm64; see handler.go). It looks at
+// each exited child without reaping it (waitid with WNOWAIT), reaps the
+// orphans on the spot with wait4 and counts them, the way a C init does,
+// and wakes [Reaper.Run] (one byte on a pipe it sleeps on in the Go
+// netpoller) only for what needs Go: the exit of a process started through
+// [Reaper.Start], or no children left. An orphan thus costs one signal
+// and three system calls, and no Go code runs for it.
+//
+// Run then takes the reaper's lock, looks at each exited child the same
+// way, tells a watched process's [Watch] that it is about to be reaped,
+// and reaps it. [Reaper.Start] holds the same lock across fork and
+// registration, and closes a gate that makes the handler leave every child
+// to Run until the new pid is listed: an exit can never be reaped before
+// its Process is registered, and a reaped pid can never be handed to a
+// newer process with the same pid. Run's system calls are raw ones, which
+// keep the Go runtime's sysmon thread asleep.
+//
+// On other architectures SIGCHLD reaches Run through os/signal and Run
+// reaps everything.
 //
 // # Hazards
 //

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/signal"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -21,11 +22,8 @@ type Reaper struct {
 	procs   map[int]*Process
 	empty   chan struct{} // closed while the process is known to have no children
 	isEmpty bool
-	kick    chan struct{} // a process was started: wake a parked loop
-	started bool          // a process was ever started (guarded by mu)
 
 	orphans atomic.Uint64
-	sigchld sigchld // touched by Run's goroutine only
 }
 
 // New returns a Reaper. Call [Reaper.Run] in a goroutine before relying on
@@ -34,7 +32,6 @@ func New() *Reaper {
 	return &Reaper{
 		procs: make(map[int]*Process),
 		empty: make(chan struct{}),
-		kick:  make(chan struct{}, 1),
 	}
 }
 
@@ -46,6 +43,7 @@ type Process struct {
 
 	r      *Reaper
 	done   chan struct{}
+	exited func(pid int) // Watch.Exited
 	status Status
 	reaped bool // guarded by r.mu
 }
@@ -85,7 +83,7 @@ func (p *Process) SignalGroup(sig syscall.Signal) error {
 
 // Orphans is the number of children reaped that were not started through
 // this Reaper (processes re-parented to initd).
-func (r *Reaper) Orphans() uint64 { return r.orphans.Load() }
+func (r *Reaper) Orphans() uint64 { return r.orphans.Load() + handlerOrphans() }
 
 // NoChildren returns a channel that is closed while the process has no
 // children at all (the last reap ended with ECHILD). Starting a process
@@ -103,22 +101,41 @@ func (r *Reaper) NoChildren() <-chan struct{} {
 // The child starts with an empty signal mask, whatever mask initd itself
 // inherited, and with default dispositions for every signal initd handles.
 func (r *Reaper) Start(argv0 string, argv []string, attr *syscall.ProcAttr) (*Process, error) {
+	return r.StartWatched(argv0, argv, attr, Watch{})
+}
+
+// Watch is told of one process's start and end, under the reaper's lock,
+// at the two moments its pid is sure to name it.
+type Watch struct {
+	// Started runs right after the fork, before any exit of the process
+	// can be reaped.
+	Started func(pid int)
+	// Exited runs once the process has exited, right before it is reaped:
+	// until Exited returns, the pid cannot be given to another process.
+	Exited func(pid int)
+}
+
+// StartWatched is Start, with w told of the process's start and end. It
+// lets something outside the reaper signal the process by pid without
+// ever reaching a process that reused the pid (see signals.Trap.Arm).
+func (r *Reaper) StartWatched(argv0 string, argv []string, attr *syscall.ProcAttr, w Watch) (*Process, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	closeGate() // the SIGCHLD handler must not reap the child before it is listed
 	pid, err := forkExec(argv0, argv, attr)
 	if err != nil {
+		setWatched(r.procs)
 		return nil, err
 	}
-	p := &Process{Pid: pid, r: r, done: make(chan struct{})}
+	p := &Process{Pid: pid, r: r, done: make(chan struct{}), exited: w.Exited}
 	r.procs[pid] = p
-	r.started = true
+	setWatched(r.procs)
 	if r.isEmpty {
 		r.isEmpty = false
 		r.empty = make(chan struct{})
 	}
-	select {
-	case r.kick <- struct{}{}:
-	default:
+	if w.Started != nil {
+		w.Started(pid)
 	}
 	return p, nil
 }
@@ -138,52 +155,114 @@ func forkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) 
 	return pid, err
 }
 
-// Run collects exits until ctx is done. It returns ctx.Err(); because it
-// sleeps in the kernel, it notices ctx only when a child exits or when there
-// are no children. Run is the only caller of wait4 in the process.
+// Run collects exits until ctx is done, and returns ctx.Err(). It is the
+// only caller of wait4 in the process.
 func (r *Reaper) Run(ctx context.Context) error {
-	r.sigchld.quiet()
-	for ctx.Err() == nil {
-		var info unix.Siginfo
-		err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOWAIT|unix.WALL, nil)
-		switch {
-		case err == nil:
-			r.reap()
-		case errors.Is(err, unix.EINTR):
-		case errors.Is(err, unix.ECHILD):
-			if r.reap() {
-				r.park(ctx)
-			}
-		default:
-			// Not expected from waitid(P_ALL); reap anyway so no exit is
-			// lost, and park rather than spin.
-			if r.reap() {
-				r.park(ctx)
-			}
+	wake, err := listenSIGCHLD()
+	if err != nil {
+		// Not expected (it takes a pipe and a sigaction); reap on a timer
+		// rather than not at all.
+		return r.poll(ctx)
+	}
+	defer wake.close()
+	stop := context.AfterFunc(ctx, func() { _ = wake.r.SetReadDeadline(time.Unix(1, 0)) })
+	defer stop()
+	for {
+		r.reap()
+		if err := wake.wait(); err != nil && ctx.Err() != nil {
+			return ctx.Err()
 		}
 	}
-	return ctx.Err()
 }
 
-// reap collects every exited child without blocking, delivers the exits of
-// registered processes, and reports whether no children are left.
-func (r *Reaper) reap() (empty bool) {
+// poll reaps every 50 ms until ctx is done.
+func (r *Reaper) poll(ctx context.Context) error {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		r.reap()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// wakeup is a pipe that the signal handler writes to on every SIGCHLD.
+type wakeup struct {
+	r *os.File
+	w int
+}
+
+func newWakeup() (*wakeup, error) {
+	var fds [2]int
+	if err := unix.Pipe2(fds[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+		return nil, err
+	}
+	return &wakeup{r: os.NewFile(uintptr(fds[0]), "SIGCHLD"), w: fds[1]}, nil
+}
+
+// wait sleeps in the Go runtime's netpoller until the handler has written
+// to the pipe, and empties it.
+//
+// Every system call on the way is a raw one: a Go system call
+// (syscall.Syscall, os.File.Read) wakes the runtime's sysmon thread if it
+// is asleep, and sysmon then polls every 20 µs for as long as initd is
+// busy. For an init that is woken once per orphan, that was more CPU than
+// the reaping itself.
+func (w *wakeup) wait() error {
+	rc, err := w.r.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var buf [512]byte
+	rerr := rc.Read(func(fd uintptr) bool {
+		_, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
+		return e != unix.EAGAIN
+	})
+	return rerr
+}
+
+func (w *wakeup) close() {
+	stopListening()
+	w.r.Close()
+	unix.Close(w.w)
+}
+
+// reap collects every exited child without blocking, and delivers the
+// exits of registered processes.
+//
+// It looks before it reaps (waitid with WNOWAIT), so that a watched
+// process's Exited runs while its pid still names it, and it holds the
+// lock Start holds across fork, so that an exit is never reaped before its
+// process is registered.
+func (r *Reaper) reap() {
 	var done []*Process
+	empty := false
 	r.mu.Lock()
 	for {
-		var ws unix.WaitStatus
-		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG|unix.WALL, nil)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
+		pid, err := nextExited()
 		if err != nil {
 			empty = errors.Is(err, unix.ECHILD)
 			break
 		}
-		if pid <= 0 {
+		if pid == 0 {
 			break
 		}
-		if p := r.procs[pid]; p != nil {
+		p := r.procs[pid]
+		if p != nil && p.exited != nil {
+			p.exited(pid)
+		}
+		var ws unix.WaitStatus
+		got, err := wait4(pid, &ws)
+		if errors.Is(err, unix.ECHILD) && p == nil {
+			continue // an orphan the SIGCHLD handler reaped meanwhile
+		}
+		if err != nil || got != pid {
+			break // not expected: the child was there a moment ago
+		}
+		if p != nil {
 			delete(r.procs, pid)
 			p.status = Status{syscall.WaitStatus(ws)}
 			p.reaped = true
@@ -191,6 +270,9 @@ func (r *Reaper) reap() (empty bool) {
 		} else {
 			r.orphans.Add(1)
 		}
+	}
+	if len(done) > 0 {
+		setWatched(r.procs)
 	}
 	if empty && !r.isEmpty {
 		r.isEmpty = true
@@ -200,38 +282,37 @@ func (r *Reaper) reap() (empty bool) {
 	for _, p := range done {
 		close(p.done)
 	}
-	return empty
 }
 
-// park waits, with no children, until a process is started through Start,
-// a child appears some other way (SIGCHLD), or ctx is done.
-//
-// Before the first Start it waits for Start alone: catching SIGCHLD costs a
-// round trip to the Go runtime's signal thread, and before initd has started
-// anything no process of its tree can exist to become its child.
-func (r *Reaper) park(ctx context.Context) {
-	r.mu.Lock()
-	started := r.started
-	r.mu.Unlock()
-	if !started {
-		select {
-		case <-r.kick:
-		case <-ctx.Done():
+// nextExited returns the pid of a child that has exited, without reaping
+// it; 0 if none has.
+func nextExited() (int, error) {
+	for {
+		// Raw system calls (see wakeup.wait); neither blocks.
+		var info unix.Siginfo
+		_, _, e := unix.RawSyscall6(unix.SYS_WAITID, unix.P_ALL, 0, uintptr(unsafe.Pointer(&info)),
+			unix.WEXITED|unix.WNOHANG|unix.WNOWAIT|unix.WALL, 0, 0)
+		if e == unix.EINTR {
+			continue
 		}
-		return
+		if e != 0 {
+			return 0, e
+		}
+		// si_pid follows si_signo, si_errno, si_code and padding.
+		return int(*(*int32)(unsafe.Add(unsafe.Pointer(&info), 16))), nil
 	}
-	sigc := make(chan os.Signal, 1)
-	r.sigchld.listen()
-	signal.Notify(sigc, unix.SIGCHLD)
-	defer r.sigchld.quiet()
-	defer signal.Stop(sigc)
-	// A child may have appeared and exited between ECHILD and Notify.
-	if !r.reap() {
-		return
-	}
-	select {
-	case <-r.kick:
-	case <-sigc:
-	case <-ctx.Done():
+}
+
+func wait4(pid int, ws *unix.WaitStatus) (int, error) {
+	for {
+		got, _, e := unix.RawSyscall6(unix.SYS_WAIT4, uintptr(pid), uintptr(unsafe.Pointer(ws)),
+			unix.WNOHANG|unix.WALL, 0, 0, 0)
+		switch e {
+		case 0:
+			return int(got), nil
+		case unix.EINTR:
+			continue
+		}
+		return 0, e
 	}
 }

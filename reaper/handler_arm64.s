@@ -1,0 +1,110 @@
+#include "textflag.h"
+
+// Offsets in chldState (handler.go).
+#define SELF 0
+#define FD 4
+#define GATE 8
+#define INFLIGHT 12
+#define ORPHANS 16
+#define NPIDS 24
+#define PIDS 32
+
+#define SYS_write 64
+#define SYS_wait4 260
+#define SYS_waitid 95
+#define SYS_getpid 172
+// WEXITED|WNOHANG|WNOWAIT|__WALL and WNOHANG|__WALL
+#define PEEK 0x41000005
+#define TAKE 0x40000001
+#define MAXREAP 100000
+
+// onSIGCHLD is called by the kernel with the C calling convention (R0 =
+// signal number, R1 = *siginfo, R2 = *ucontext, LR = the restorer), on the
+// thread's signal stack, with every signal blocked. It may use any
+// register but LR: the kernel restores them all. What it does is written
+// out in handler_amd64.s.
+TEXT ·onSIGCHLD(SB),NOSPLIT|NOFRAME,$0
+	MOVD	$SYS_getpid, R8
+	SVC
+	MOVW	·chld+SELF(SB), R3
+	CMPW	R3, R0
+	BNE	done
+	SUB	$144, RSP		// a siginfo_t for waitid at 0(RSP)
+	MOVD	$·chld+INFLIGHT(SB), R4
+inc:
+	LDAXRW	(R4), R5
+	ADDW	$1, R5
+	STLXRW	R5, (R4), R6
+	CBNZ	R6, inc
+	MOVD	$·chld+GATE(SB), R4
+	LDARW	(R4), R5		// ordered after the increment
+	CBNZW	R5, wake
+	MOVD	$MAXREAP, R13
+loop:
+	SUBS	$1, R13, R13
+	BEQ	wake
+	MOVW	ZR, 16(RSP)		// si_pid
+	MOVD	$0, R0			// P_ALL
+	MOVD	$0, R1
+	MOVD	RSP, R2
+	MOVD	$PEEK, R3
+	MOVD	$0, R4
+	MOVD	$SYS_waitid, R8
+	SVC
+	CBNZ	R0, wake
+	MOVWU	16(RSP), R12		// si_pid
+	CBZW	R12, out
+	MOVD	$·chld+NPIDS(SB), R4
+	LDARW	(R4), R5
+	TBNZ	$31, R5, wake		// negative: too many to list
+	MOVD	$·chld+PIDS(SB), R9
+scan:
+	CBZW	R5, reap
+	SUBW	$1, R5
+	MOVWU	(R9)(R5<<2), R6
+	CMPW	R6, R12
+	BEQ	wake
+	B	scan
+reap:
+	MOVD	R12, R0
+	MOVD	$0, R1
+	MOVD	$TAKE, R2
+	MOVD	$0, R3
+	MOVD	$SYS_wait4, R8
+	SVC
+	CMP	R0, R12
+	BNE	loop
+	MOVD	$·chld+ORPHANS(SB), R4
+incq:
+	LDAXR	(R4), R5
+	ADD	$1, R5
+	STLXR	R5, (R4), R6
+	CBNZ	R6, incq
+	B	loop
+
+wake:
+	MOVW	·chld+FD(SB), R0
+	CMPW	$0, R0
+	BLT	out
+	MOVD	$1, R5
+	MOVB	R5, 0(RSP)
+	MOVD	RSP, R1
+	MOVD	$1, R2
+	MOVD	$SYS_write, R8
+	SVC
+out:
+	MOVD	$·chld+INFLIGHT(SB), R4
+dec:
+	LDAXRW	(R4), R5
+	SUBW	$1, R5
+	STLXRW	R5, (R4), R6
+	CBNZ	R6, dec
+	ADD	$144, RSP
+done:
+	RET
+
+// func onSIGCHLDPC() uintptr
+TEXT ·onSIGCHLDPC(SB),NOSPLIT,$0-8
+	MOVD	$·onSIGCHLD(SB), R0
+	MOVD	R0, ret+0(FP)
+	RET
