@@ -23,14 +23,11 @@ func newLogger(o *options, w io.Writer) zerolog.Logger {
 }
 
 // pipeGuard wraps one of initd's own output streams. When a write fails
-// because the reader went away (EPIPE), the kernel has also raised a
-// SIGPIPE at initd; pipeGuard counts it in selfPipes so the signal loop does
-// not forward that SIGPIPE to COMMAND, and stops writing to the stream so it
-// happens only once. Writes never fail upward: initd keeps supervising.
+// because the reader went away (EPIPE), it stops writing to the stream, so
+// it happens only once. Writes never fail upward: initd keeps supervising.
 type pipeGuard struct {
-	w         io.Writer
-	selfPipes *atomic.Int64
-	broken    atomic.Bool
+	w      io.Writer
+	broken atomic.Bool
 }
 
 func (g *pipeGuard) Write(p []byte) (int, error) {
@@ -38,9 +35,7 @@ func (g *pipeGuard) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	if _, err := g.w.Write(p); err != nil && errors.Is(err, syscall.EPIPE) {
-		if g.broken.CompareAndSwap(false, true) {
-			g.selfPipes.Add(1)
-		}
+		g.broken.Store(true)
 	}
 	return len(p), nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"os"
-	"sync/atomic"
 	"time"
 
 	"github.com/initd-dev/initd/logredirect"
@@ -16,25 +15,25 @@ import (
 // own log included, goes through one logredirect.Output per stream, so no
 // two lines ever mix. Otherwise initd's log is written directly.
 //
-// Both write to duplicates of fds 1 and 2: the Go runtime raises an extra
-// SIGPIPE for a failed write to fd 1 or 2 itself, which would make the
-// SIGPIPEs initd raises at itself impossible to count (see selfPipes).
+// Both write to duplicates of fds 1 and 2: for a failed write to fd 1 or 2
+// itself, the Go runtime would end initd with SIGPIPE (os/signal is not
+// catching it; initd's own handler is). A SIGPIPE the kernel raises at
+// initd for a write to a closed pipe is told apart by the handler and
+// never forwarded.
 type outputs struct {
 	stdout, stderr *logredirect.Output // nil when nothing is copied
 	log            io.Writer           // where initd's own log goes
-	selfPipes      atomic.Int64        // SIGPIPEs initd raised at itself
 }
 
 func newOutputs(o *options, p *plan) *outputs {
 	out := &outputs{}
 	copying := len(o.tails) > 0 || len(o.tailsStderr) > 0 || o.syslog != "" || len(p.cronJobs) > 0
 	if !copying {
-		out.log = &pipeGuard{w: dupFile(2, os.Stderr), selfPipes: &out.selfPipes}
+		out.log = &pipeGuard{w: dupFile(2, os.Stderr)}
 		return out
 	}
-	broken := logredirect.WithOnBrokenPipe(func() { out.selfPipes.Add(1) })
-	out.stdout = logredirect.NewOutput(dupFile(1, os.Stdout), broken)
-	out.stderr = logredirect.NewOutput(dupFile(2, os.Stderr), broken)
+	out.stdout = logredirect.NewOutput(dupFile(1, os.Stdout))
+	out.stderr = logredirect.NewOutput(dupFile(2, os.Stderr))
 	out.log = lineWriter{out.stderr}
 	return out
 }

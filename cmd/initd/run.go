@@ -43,10 +43,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runRender(ctx, args[1:], getenv, stdout, stderr)
 		}
 	}
-	// Catching signals takes a while (see signals.Catch); it goes on while
-	// the options are read and start-up is prepared.
-	sigc := make(chan os.Signal, 2048)
-	caught := signals.Catch(sigc)
+	// Signals are caught first: from here on none can kill or stop initd.
+	trap, err := signals.NewTrap()
+	if err != nil {
+		fmt.Fprintf(stderr, "initd: %v\n", err)
+		return exitStartup
+	}
+	if stderr == io.Writer(os.Stderr) {
+		// A failed write to fd 2 itself would now end initd with SIGPIPE
+		// (see outputs); a usage error goes to a duplicate.
+		stderr = dupFile(2, os.Stderr)
+	}
 	o, err := parseMain(args, getenv)
 	if err != nil {
 		return reportParse(err, stdout, stderr)
@@ -57,7 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	out := newOutputs(o, p)
 	defer out.close(logDrain)
-	return supervise(ctx, o, p, out, newLogger(o, out.log), sigc, caught)
+	return supervise(ctx, o, p, out, newLogger(o, out.log), trap)
 }
 
 // parseMain reads the main form: OPTIONS [--] COMMAND [ARG...], or cron

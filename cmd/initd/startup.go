@@ -83,8 +83,8 @@ func (s *supervisor) beforeStart(ctx context.Context, name string, step func(con
 		select {
 		case err := <-done:
 			return s.stepResult(name, err)
-		case sig := <-s.sigc:
-			if code, stop := s.earlySignal(name, sig.(syscall.Signal)); stop {
+		case ev := <-s.trap.Events():
+			if code, stop := s.earlySignal(name, ev); stop {
 				cancel()
 				<-done
 				return code, false
@@ -111,8 +111,8 @@ func (s *supervisor) stepResult(name string, err error) (int, bool) {
 func (s *supervisor) pendingStop(name string) (int, bool) {
 	for {
 		select {
-		case sig := <-s.sigc:
-			if code, stop := s.earlySignal(name, sig.(syscall.Signal)); stop {
+		case ev := <-s.trap.Events():
+			if code, stop := s.earlySignal(name, ev); stop {
 				return code, false
 			}
 		default:
@@ -124,8 +124,9 @@ func (s *supervisor) pendingStop(name string) (int, bool) {
 // earlySignal handles a signal before COMMAND exists: a stop request ends
 // start-up with 128+signal; anything else has nobody to go to and is
 // dropped.
-func (s *supervisor) earlySignal(step string, sig syscall.Signal) (code int, stop bool) {
-	if s.fromSelf(sig) {
+func (s *supervisor) earlySignal(step string, ev signals.Event) (code int, stop bool) {
+	sig := ev.Signal
+	if ev.Self {
 		return 0, false
 	}
 	if _, ok := s.o.rewrites.Apply(sig); ok && s.isStopRequest(sig) {

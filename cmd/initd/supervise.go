@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"runtime"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -19,15 +18,13 @@ import (
 // (delay, stop signal, grace, SIGKILL) and the clean-up of whatever is left
 // when COMMAND exits.
 type supervisor struct {
-	o         *options
-	p         *plan
-	out       *outputs
-	log       zerolog.Logger
-	r         *reaper.Reaper
-	sigc      chan os.Signal
-	caught    <-chan struct{} // closed once signals that could kill initd are caught
-	selfPipes *atomic.Int64   // SIGPIPEs initd raised at itself (see pipeGuard)
-	pid1      bool
+	o    *options
+	p    *plan
+	out  *outputs
+	log  zerolog.Logger
+	r    *reaper.Reaper
+	trap *signals.Trap
+	pid1 bool
 
 	// The stop sequence.
 	stopping   bool
@@ -42,25 +39,18 @@ type supervisor struct {
 
 // supervise runs COMMAND (and everything around it) and returns initd's
 // exit status.
-func supervise(ctx context.Context, o *options, p *plan, out *outputs, log zerolog.Logger, sigc chan os.Signal, caught <-chan struct{}) int {
+func supervise(ctx context.Context, o *options, p *plan, out *outputs, log zerolog.Logger, trap *signals.Trap) int {
 	ppid := os.Getppid()
 	s := &supervisor{
-		o:         o,
-		p:         p,
-		out:       out,
-		log:       log,
-		r:         reaper.New(),
-		sigc:      sigc,
-		caught:    caught,
-		selfPipes: &out.selfPipes,
-		pid1:      os.Getpid() == 1,
-		onStop:    func() {},
+		o:      o,
+		p:      p,
+		out:    out,
+		log:    log,
+		r:      reaper.New(),
+		trap:   trap,
+		pid1:   os.Getpid() == 1,
+		onStop: func() {},
 	}
-	// The stop signal and --pdeathsig are caught now, before anything
-	// starts, so a stop request before COMMAND starts is honoured. There is
-	// no signal.Stop on the way out: it costs a round trip per signal, and
-	// initd is about to exit.
-	signals.Notify(s.sigc, o.stopSignal, o.pdeathsig)
 	p.config.readLimits()
 	s.setPdeathsig(ctx, ppid)
 	if !s.pid1 {
@@ -99,14 +89,13 @@ func (s *supervisor) setPdeathsig(ctx context.Context, ppid int) {
 	}
 	if os.Getppid() != ppid {
 		s.log.Info().Str("signal", signals.Name(s.o.pdeathsig)).Msg("parent process already gone")
-		s.sigc <- s.o.pdeathsig
+		s.trap.Deliver(signals.Event{Signal: s.o.pdeathsig})
 	}
 }
 
 // runCommand starts COMMAND, supervises it until it exits, cleans up the
 // rest of the tree and returns the exit status.
 func (s *supervisor) runCommand(ctx context.Context, st *started) int {
-	<-s.caught // nothing may start while a SIGTERM could still kill initd
 	if len(s.o.command) == 0 {
 		return s.cronOnly(ctx, st)
 	}
@@ -151,8 +140,9 @@ func (s *supervisor) cronOnly(ctx context.Context, st *started) int {
 	settle := time.AfterFunc(settleDelay, releaseStartupMemory)
 	defer settle.Stop()
 	for stop := false; !stop; {
-		sig := (<-s.sigc).(syscall.Signal)
-		if s.fromSelf(sig) {
+		ev := <-s.trap.Events()
+		sig := ev.Signal
+		if ev.Self {
 			continue
 		}
 		if _, ok := s.o.rewrites.Apply(sig); ok && s.isStopRequest(sig) {
@@ -180,7 +170,13 @@ func (s *supervisor) start(st *started) (*reaper.Process, error) {
 		sys.Foreground, sys.Ctty = true, 0
 	}
 	attr := &syscall.ProcAttr{Env: st.env, Files: []uintptr{0, 1, 2}, Sys: sys}
-	p, err := s.r.Start(path, s.o.command, attr)
+	s.setActions()
+	// The signal handler forwards to COMMAND from the moment it exists
+	// until the moment before it is reaped.
+	p, err := s.r.StartWatched(path, s.o.command, attr, reaper.Watch{
+		Started: func(pid int) { s.trap.Arm(pid, !s.o.singleChild) },
+		Exited:  func(int) { s.trap.Disarm() },
+	})
 	if err != nil {
 		return nil, classifyStartError(path, err)
 	}
@@ -193,8 +189,8 @@ func (s *supervisor) loop(p *reaper.Process) {
 		select {
 		case <-p.Done():
 			return
-		case sig := <-s.sigc:
-			s.onSignal(p, sig.(syscall.Signal))
+		case ev := <-s.trap.Events():
+			s.onSignal(p, ev)
 		case <-s.delayC:
 			s.delayC = nil
 			s.sendStop(p)
@@ -212,69 +208,106 @@ func (s *supervisor) isStopRequest(sig syscall.Signal) bool {
 	return sig == unix.SIGTERM || sig == unix.SIGINT || sig == s.o.stopSignal
 }
 
-// fromSelf reports whether sig is a SIGPIPE that initd raised at itself by
-// writing to a closed stdout or stderr; that one is not COMMAND's business.
-func (s *supervisor) fromSelf(sig syscall.Signal) bool {
-	if sig != unix.SIGPIPE {
-		return false
-	}
-	for {
-		n := s.selfPipes.Load()
-		if n <= 0 {
-			return false
+// setActions tells the signal handler what to do with each signal in the
+// current state of the stop sequence, so that forwarding happens in the
+// handler itself, the moment a signal arrives, with no goroutine in the
+// way. The loop hears of a signal (an Event) only when it has something to
+// do or log about it: stop requests always, the rest at debug level.
+func (s *supervisor) setActions() {
+	debug := s.log.GetLevel() <= zerolog.DebugLevel
+	for sig := syscall.Signal(1); sig <= 64; sig++ {
+		if !signals.Forwardable(sig) {
+			continue
 		}
-		if s.selfPipes.CompareAndSwap(n, n-1) {
-			return true
+		a := signals.Action{Report: debug}
+		out, ok := s.o.rewrites.Apply(sig)
+		switch {
+		case !ok: // dropped
+		case s.isStopRequest(sig):
+			a.Report = true
+			if s.stopSent || (!s.stopping && s.o.stopDelay == 0) {
+				a.Send = s.stopOut(sig, out)
+			}
+		default:
+			a.Send = out
 		}
+		s.trap.Set(sig, a)
 	}
 }
 
-func (s *supervisor) onSignal(p *reaper.Process, sig syscall.Signal) {
-	if s.fromSelf(sig) {
+// stopOut is what a stop request sig sends: the stop signal, unless
+// --rewrite says otherwise for sig (out).
+func (s *supervisor) stopOut(sig, out syscall.Signal) syscall.Signal {
+	if _, rewritten := s.o.rewrites[sig]; rewritten {
+		return out
+	}
+	return s.o.stopSignal
+}
+
+// onSignal handles a signal the handler reported. ev.Forwarded says the
+// handler already sent it on; otherwise (not armed yet, or a stop request
+// held back by --stop-delay) the loop decides and sends.
+func (s *supervisor) onSignal(p *reaper.Process, ev signals.Event) {
+	if ev.Self {
 		return
 	}
+	sig := ev.Signal
 	out, ok := s.o.rewrites.Apply(sig)
 	if !ok {
 		s.log.Debug().Str("signal", signals.Name(sig)).Msg("dropped (--rewrite)")
 		return
 	}
 	if !s.isStopRequest(sig) {
-		s.forward(p, out)
+		s.forward(p, out, ev.Forwarded)
 		return
 	}
-	if _, rewritten := s.o.rewrites[sig]; !rewritten {
-		out = s.o.stopSignal
-	}
+	out = s.stopOut(sig, out)
 	switch {
 	case !s.stopping:
 		s.stopping, s.stopSig = true, out
 		s.onStop()
 		s.log.Info().Str("signal", signals.Name(sig)).Str("stop_signal", signals.Name(out)).
 			Dur("delay", s.o.stopDelay).Dur("grace", s.o.grace).Msg("stop requested")
-		if s.o.stopDelay > 0 {
+		switch {
+		case ev.Forwarded != 0:
+			s.stopSent = true
+			s.startGrace()
+			s.log.Debug().Str("signal", signals.Name(ev.Forwarded)).Int("pid", p.Pid).Bool("group", !s.o.singleChild).Msg("forwarded")
+		case s.o.stopDelay > 0:
 			s.delayC = time.After(s.o.stopDelay)
-		} else {
+		default:
 			s.sendStop(p)
 		}
 	case s.stopSent:
 		// Asked again (a second Ctrl-C, say): pass it on; the grace
 		// period keeps running from the first request.
-		s.forward(p, out)
+		s.forward(p, out, ev.Forwarded)
 	}
 }
 
 // sendStop sends the stop signal and starts the grace period.
 func (s *supervisor) sendStop(p *reaper.Process) {
-	s.stopSent, s.graceStart = true, time.Now()
-	s.forward(p, s.stopSig)
+	s.stopSent = true
+	s.setActions() // from now on the handler sends stop requests on
+	s.forward(p, s.stopSig, 0)
+	s.startGrace()
+}
+
+func (s *supervisor) startGrace() {
+	s.graceStart = time.Now()
 	if s.o.grace > 0 {
 		s.graceC = time.After(s.o.grace)
 	}
 }
 
 // forward delivers sig to COMMAND's process group, or to COMMAND alone
-// with --single-child (or when COMMAND left its group).
-func (s *supervisor) forward(p *reaper.Process, sig syscall.Signal) {
+// with --single-child (or when COMMAND left its group), unless the signal
+// handler already did (sent).
+func (s *supervisor) forward(p *reaper.Process, sig, sent syscall.Signal) {
+	if sent != 0 {
+		s.log.Debug().Str("signal", signals.Name(sent)).Int("pid", p.Pid).Bool("group", !s.o.singleChild).Msg("forwarded")
+		return
+	}
 	var err error
 	if !s.o.singleChild {
 		err = p.SignalGroup(sig)
@@ -329,9 +362,9 @@ func (s *supervisor) cleanup() {
 			case <-graceC:
 				s.log.Warn().Msg("grace period over: killing the remaining processes")
 				break wait
-			case sig := <-s.sigc:
-				if ss := sig.(syscall.Signal); s.isStopRequest(ss) {
-					s.log.Info().Str("signal", signals.Name(ss)).Msg("stop requested during clean-up: killing the remaining processes")
+			case ev := <-s.trap.Events():
+				if !ev.Self && s.isStopRequest(ev.Signal) {
+					s.log.Info().Str("signal", signals.Name(ev.Signal)).Msg("stop requested during clean-up: killing the remaining processes")
 					break wait
 				}
 			}
