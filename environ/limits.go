@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // Names of the variables [Limits.Env] produces.
@@ -111,11 +112,11 @@ func ReadLimits(files CgroupFiles) (Limits, error) {
 	if files.MountInfo == "" {
 		files.MountInfo = "/proc/self/mountinfo"
 	}
-	selfData, err := os.ReadFile(files.SelfCgroup)
+	selfData, err := readAll(files.SelfCgroup, 512)
 	if err != nil {
 		return Limits{}, fmt.Errorf("cgroup limits: %w", err)
 	}
-	mountData, err := os.ReadFile(files.MountInfo)
+	mountData, err := readAll(files.MountInfo, 8192)
 	if err != nil {
 		return Limits{}, fmt.Errorf("cgroup limits: %w", err)
 	}
@@ -262,7 +263,7 @@ func parsePositive(s string) (int64, error) {
 // readSmall reads a one-line control file. ok is false when the file does
 // not exist (the controller is not enabled there, or this is the root).
 func readSmall(path string) (string, bool, error) {
-	b, err := os.ReadFile(path)
+	b, err := readAll(path, 64)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", false, nil
 	}
@@ -270,4 +271,42 @@ func readSmall(path string) (string, bool, error) {
 		return "", false, fmt.Errorf("cgroup limits: %w", err)
 	}
 	return strings.TrimSpace(string(b)), true, nil
+}
+
+// readAll reads a whole file with plain system calls, starting with a
+// buffer of size bytes. initd reads a dozen of these files before
+// COMMAND starts; os.ReadFile would also stat each, try to register it
+// with the netpoller and give it a finalizer, several times the cost of
+// the read.
+func readAll(path string, size int) ([]byte, error) {
+	fd, err := openRetry(path)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer unix.Close(fd)
+	buf := make([]byte, 0, size)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+		case n == 0:
+			return buf, nil
+		}
+		buf = buf[:len(buf)+n]
+	}
+}
+
+func openRetry(path string) (int, error) {
+	for {
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != unix.EINTR {
+			return fd, err
+		}
+	}
 }
