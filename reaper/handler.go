@@ -16,10 +16,6 @@ import (
 // Go: the exit of a process started through Start, or no children left.
 // See the package documentation, "How exits are collected".
 
-// maxWatched is how many started processes the handler can keep its hands
-// off by pid; with more, it leaves all reaping to Run.
-const maxWatched = 64
-
 // chldState is everything the handler reads and writes. Its layout is
 // read by the assembly: keep the offsets in step.
 type chldState struct {

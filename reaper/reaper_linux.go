@@ -14,6 +14,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// maxWatched is how many started processes the SIGCHLD handler can keep
+// its hands off by pid; with more alive at once, it leaves all reaping to
+// Run.
+const maxWatched = 64
+
 // Reaper starts processes and reaps every child of the calling process.
 // The zero value is not usable; use [New]. Exactly one Reaper may run in a
 // process.

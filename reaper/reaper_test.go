@@ -3,10 +3,12 @@ package reaper
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -19,6 +21,20 @@ func newRunning(t *testing.T) *Reaper {
 	go r.Run(ctx)
 	t.Cleanup(cancel)
 	return r
+}
+
+// needOrphans makes the test process the reaper of its orphans: it is
+// already as PID 1 of a PID namespace (which is how the tests run under
+// qemu-user, which has no PR_SET_CHILD_SUBREAPER), else it becomes a child
+// subreaper.
+func needOrphans(t *testing.T) {
+	t.Helper()
+	if os.Getpid() == 1 {
+		return
+	}
+	if err := SetSubreaper(); err != nil {
+		t.Skipf("no subreaper: %v", err)
+	}
 }
 
 func startSh(t *testing.T, r *Reaper, script string) *Process {
@@ -81,9 +97,7 @@ func TestReaper(t *testing.T) {
 	})
 
 	t.Run("orphans are reaped and counted, registered exits are not confused", func(t *testing.T) {
-		if err := SetSubreaper(); err != nil {
-			t.Skipf("no subreaper: %v", err)
-		}
+		needOrphans(t)
 		before := r.Orphans()
 		p := startSh(t, r, "for i in 1 2 3 4 5 6 7 8 9 10; do (sh -c 'exit 9' &); done; exit 4")
 		if st := waitDone(t, p); st.Code() != 4 {
@@ -136,6 +150,70 @@ func TestReaper(t *testing.T) {
 			t.Errorf("got %v, want ENOENT", err)
 		}
 	})
+
+	t.Run("watch: started before Start returns, exited while the pid is still the child's", func(t *testing.T) {
+		var started int
+		stillChild := make(chan bool, 1)
+		p, err := r.StartWatched("/bin/sh", []string{"sh", "-c", "exit 3"}, &syscall.ProcAttr{}, Watch{
+			Started: func(pid int) { started = pid },
+			Exited: func(pid int) {
+				// Not reaped yet: waitid can still see it, without reaping.
+				var info unix.Siginfo
+				err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+				stillChild <- err == nil && *(*int32)(unsafe.Add(unsafe.Pointer(&info), 16)) == int32(pid)
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if started != p.Pid {
+			t.Errorf("Started got %d, want %d before Start returned", started, p.Pid)
+		}
+		if st := waitDone(t, p); st.Code() != 3 {
+			t.Errorf("got %v, want exit 3", st)
+		}
+		if !<-stillChild {
+			t.Error("Exited ran after the process was reaped")
+		}
+	})
+
+	// Orphans churn (reaped by the SIGCHLD handler) while processes are
+	// started and exit (reaped by Run): every started exit arrives with
+	// its own status, every orphan is counted once. With more started
+	// processes alive than the handler can list, Run reaps everything.
+	for _, alive := range []int{4, maxWatched + 6} {
+		t.Run(fmt.Sprintf("orphan churn with %d started processes alive", alive), func(t *testing.T) {
+			needOrphans(t)
+			before := r.Orphans()
+			const orphans = 300
+			churn := startSh(t, r, fmt.Sprintf("i=0; while [ $i -lt %d ]; do (true &); i=$((i+1)); done", orphans))
+			var sleepers []*Process
+			for i := 0; i < alive; i++ {
+				sleepers = append(sleepers, startSh(t, r, fmt.Sprintf("sleep 0.3; exit %d", i%200)))
+			}
+			for i := 0; i < 100; i++ {
+				p := startSh(t, r, fmt.Sprintf("exit %d", i%100))
+				if st := waitDone(t, p); st.Code() != i%100 {
+					t.Fatalf("start %d: got %v, want exit %d", i, st, i%100)
+				}
+			}
+			for i, p := range sleepers {
+				if st := waitDone(t, p); st.Code() != i%200 {
+					t.Errorf("sleeper %d: got %v, want exit %d", i, st, i%200)
+				}
+			}
+			if st := waitDone(t, churn); st.Code() != 0 {
+				t.Fatalf("churn: %v", st)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for r.Orphans()-before < orphans && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if n := r.Orphans() - before; n != orphans {
+				t.Errorf("%d orphans reaped, want %d", n, orphans)
+			}
+		})
+	}
 
 	t.Run("child starts with an empty signal mask", func(t *testing.T) {
 		var set, old unix.Sigset_t
