@@ -223,6 +223,24 @@ func TestClosedStderrPipe(t *testing.T) {
 	waitForLines(t, out, "ready", "SIGUSR1", "SIGTERM")
 }
 
+// A usage error reported to a closed stderr pipe still exits 2: the failed
+// write must not end initd with SIGPIPE.
+func TestUsageErrorToClosedStderr(t *testing.T) {
+	t.Parallel()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	cmd := exec.Command(initdBinary(t), "--no-such-option", "--", "true")
+	cmd.Stderr = w
+	err = cmd.Run()
+	w.Close()
+	if code := exitCode(cmd.ProcessState, err); code != 2 {
+		t.Errorf("exit %d (%v), want 2", code, cmd.ProcessState)
+	}
+}
+
 // COMMAND starts with an empty signal mask, nothing ignored, and no file
 // descriptor but 0, 1 and 2 — even when initd's own parent blocked and
 // ignored signals, and initd holds descriptors of its own.
