@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -130,7 +131,7 @@ func ReadLimits(files CgroupFiles) (Limits, error) {
 			if !mnt.serves(m) {
 				continue
 			}
-			found, err := walkUp(mnt, m.path, mnt.fstype == "cgroup2")
+			found, err := walkUp(mnt, m.path)
 			lim.tighten(found)
 			if err != nil {
 				errs = append(errs, err)
@@ -143,7 +144,9 @@ func ReadLimits(files CgroupFiles) (Limits, error) {
 
 // walkUp reads the limit files from the cgroup directory of path under mnt
 // up to mnt's mount point.
-func walkUp(mnt mount, path string, v2 bool) (Limits, error) {
+func walkUp(mnt mount, path string) (Limits, error) {
+	v2 := mnt.fstype == "cgroup2"
+	memory, cpu := slices.Contains(mnt.superOpts, "memory"), slices.Contains(mnt.superOpts, "cpu")
 	dir := mnt.dirFor(path)
 	var lim Limits
 	var errs []error
@@ -153,7 +156,7 @@ func walkUp(mnt mount, path string, v2 bool) (Limits, error) {
 		if v2 {
 			l, err = readV2(dir)
 		} else {
-			l, err = readV1(dir)
+			l, err = readV1(dir, memory, cpu)
 		}
 		lim.tighten(l)
 		if err != nil {
@@ -193,34 +196,37 @@ func readV2(dir string) (Limits, error) {
 	return lim, errors.Join(errs...)
 }
 
-// readV1 reads memory.limit_in_bytes, cpu.cfs_quota_us and
-// cpu.cfs_period_us in dir; a v1 hierarchy directory has only the files of
-// its own controllers, the others are simply absent.
-func readV1(dir string) (Limits, error) {
+// readV1 reads memory.limit_in_bytes (in a memory hierarchy) and
+// cpu.cfs_quota_us and cpu.cfs_period_us (in a cpu hierarchy) in dir.
+func readV1(dir string, memory, cpu bool) (Limits, error) {
 	var lim Limits
 	var errs []error
-	if s, ok, err := readSmall(filepath.Join(dir, "memory.limit_in_bytes")); err != nil {
-		errs = append(errs, err)
-	} else if ok && s != "-1" {
-		n, err := parsePositive(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("cgroup limits: %s: %w", filepath.Join(dir, "memory.limit_in_bytes"), err))
-		}
-		if n < v1Unlimited {
-			lim.MemoryBytes = n
+	if memory {
+		if s, ok, err := readSmall(filepath.Join(dir, "memory.limit_in_bytes")); err != nil {
+			errs = append(errs, err)
+		} else if ok && s != "-1" {
+			n, err := parsePositive(s)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("cgroup limits: %s: %w", filepath.Join(dir, "memory.limit_in_bytes"), err))
+			}
+			if n < v1Unlimited {
+				lim.MemoryBytes = n
+			}
 		}
 	}
-	quota, okQ, errQ := readSmall(filepath.Join(dir, "cpu.cfs_quota_us"))
-	period, okP, errP := readSmall(filepath.Join(dir, "cpu.cfs_period_us"))
-	if err := errors.Join(errQ, errP); err != nil {
-		errs = append(errs, err)
-	} else if okQ && okP && quota != "-1" {
-		q, err1 := parsePositive(quota)
-		p, err2 := parsePositive(period)
-		if err := errors.Join(err1, err2); err != nil {
-			errs = append(errs, fmt.Errorf("cgroup limits: %s: cpu.cfs_quota_us/cpu.cfs_period_us: %w", dir, err))
-		} else {
-			lim.CPUQuota, lim.CPUPeriod = q, p
+	if cpu {
+		quota, okQ, errQ := readSmall(filepath.Join(dir, "cpu.cfs_quota_us"))
+		period, okP, errP := readSmall(filepath.Join(dir, "cpu.cfs_period_us"))
+		if err := errors.Join(errQ, errP); err != nil {
+			errs = append(errs, err)
+		} else if okQ && okP && quota != "-1" {
+			q, err1 := parsePositive(quota)
+			p, err2 := parsePositive(period)
+			if err := errors.Join(err1, err2); err != nil {
+				errs = append(errs, fmt.Errorf("cgroup limits: %s: cpu.cfs_quota_us/cpu.cfs_period_us: %w", dir, err))
+			} else {
+				lim.CPUQuota, lim.CPUPeriod = q, p
+			}
 		}
 	}
 	return lim, errors.Join(errs...)

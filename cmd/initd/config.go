@@ -27,14 +27,15 @@ type limitsResult struct {
 }
 
 // readLimits starts reading the cgroup limits in the background: a dozen
-// small files under /proc and /sys, read while the rest of start-up goes
-// on.
-func (c *configPlan) readLimits() {
-	c.limits = make(chan limitsResult, 1)
+// small files under /proc and /sys (0.1-0.2 ms), read while signals are
+// caught, options parsed and the rest of start-up goes on.
+func readLimits() chan limitsResult {
+	c := make(chan limitsResult, 1)
 	go func() {
 		lim, err := environ.ReadLimits(environ.CgroupFiles{})
-		c.limits <- limitsResult{lim, err}
+		c <- limitsResult{lim, err}
 	}()
+	return c
 }
 
 // prepareConfig checks the start-up configuration options; every error is
@@ -95,7 +96,7 @@ func (c *configPlan) environment(o *options, log zerolog.Logger) ([]string, erro
 		}
 	}
 	if c.limits == nil {
-		c.readLimits()
+		c.limits = readLimits()
 	}
 	r := <-c.limits
 	lim, err := r.lim, r.err

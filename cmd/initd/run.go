@@ -43,6 +43,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runRender(ctx, args[1:], getenv, stdout, stderr)
 		}
 	}
+	limits := readLimits()
 	// Signals are caught first: from here on none can kill or stop initd.
 	trap, err := signals.NewTrap()
 	if err != nil {
@@ -62,6 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return reportParse(err, stdout, stderr)
 	}
+	p.config.limits = limits
 	out := newOutputs(o, p)
 	defer out.close(logDrain)
 	return supervise(ctx, o, p, out, newLogger(o, out.log), trap)

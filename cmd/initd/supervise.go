@@ -51,7 +51,6 @@ func supervise(ctx context.Context, o *options, p *plan, out *outputs, log zerol
 		pid1:   os.Getpid() == 1,
 		onStop: func() {},
 	}
-	p.config.readLimits()
 	s.setPdeathsig(ctx, ppid)
 	if !s.pid1 {
 		if err := reaper.SetSubreaper(); err != nil {
