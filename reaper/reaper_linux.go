@@ -196,8 +196,10 @@ func (r *Reaper) poll(ctx context.Context) error {
 
 // wakeup is a pipe that the signal handler writes to on every SIGCHLD.
 type wakeup struct {
-	r *os.File
-	w int
+	r   *os.File
+	rc  syscall.RawConn // of r
+	w   int
+	buf [512]byte
 }
 
 func newWakeup() (*wakeup, error) {
@@ -205,7 +207,15 @@ func newWakeup() (*wakeup, error) {
 	if err := unix.Pipe2(fds[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
 		return nil, err
 	}
-	return &wakeup{r: os.NewFile(uintptr(fds[0]), "SIGCHLD"), w: fds[1]}, nil
+	w := &wakeup{r: os.NewFile(uintptr(fds[0]), "SIGCHLD"), w: fds[1]}
+	rc, err := w.r.SyscallConn()
+	if err != nil {
+		w.r.Close()
+		unix.Close(w.w)
+		return nil, err
+	}
+	w.rc = rc
+	return w, nil
 }
 
 // wait sleeps in the Go runtime's netpoller until the handler has written
@@ -217,16 +227,10 @@ func newWakeup() (*wakeup, error) {
 // busy. For an init that is woken once per orphan, that was more CPU than
 // the reaping itself.
 func (w *wakeup) wait() error {
-	rc, err := w.r.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var buf [512]byte
-	rerr := rc.Read(func(fd uintptr) bool {
-		_, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
+	return w.rc.Read(func(fd uintptr) bool {
+		_, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&w.buf[0])), uintptr(len(w.buf)))
 		return e != unix.EAGAIN
 	})
-	return rerr
 }
 
 func (w *wakeup) close() {
