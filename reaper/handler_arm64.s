@@ -1,5 +1,14 @@
 #include "textflag.h"
 
+// ADDW_AT_R4 adds d to the int32 at (R4), atomically, with acquire and
+// release ordering (a load-acquire after it is ordered after it). It uses
+// R5 and R6.
+#define ADDW_AT_R4(d) \
+	LDAXRW	(R4), R5; \
+	ADDW	d, R5; \
+	STLXRW	R5, (R4), R6; \
+	CBNZ	R6, -3(PC)
+
 // Offsets in chldState (handler.go).
 #define SELF 0
 #define FD 4
@@ -31,11 +40,7 @@ TEXT ·onSIGCHLD(SB),NOSPLIT|NOFRAME,$0
 	BNE	done
 	SUB	$144, RSP		// a siginfo_t for waitid at 0(RSP)
 	MOVD	$·chld+INFLIGHT(SB), R4
-inc:
-	LDAXRW	(R4), R5
-	ADDW	$1, R5
-	STLXRW	R5, (R4), R6
-	CBNZ	R6, inc
+	ADDW_AT_R4($1)
 	MOVD	$·chld+GATE(SB), R4
 	LDARW	(R4), R5		// ordered after the increment
 	CBNZW	R5, wake
@@ -94,11 +99,7 @@ wake:
 	SVC
 out:
 	MOVD	$·chld+INFLIGHT(SB), R4
-dec:
-	LDAXRW	(R4), R5
-	SUBW	$1, R5
-	STLXRW	R5, (R4), R6
-	CBNZ	R6, dec
+	ADDW_AT_R4($-1)
 	ADD	$144, RSP
 done:
 	RET

@@ -1,5 +1,14 @@
 #include "textflag.h"
 
+// ADDW_AT_R4 adds d to the int32 at (R4), atomically, with acquire and
+// release ordering (a load-acquire after it is ordered after it). It uses
+// R5 and R6.
+#define ADDW_AT_R4(d) \
+	LDAXRW	(R4), R5; \
+	ADDW	d, R5; \
+	STLXRW	R5, (R4), R6; \
+	CBNZ	R6, -3(PC)
+
 // Offsets in handlerState and handlerAction (handler_linux.go).
 #define SELF 0
 #define TARGET 4
@@ -57,11 +66,7 @@ frompid:
 
 forward:
 	MOVD	$·state+INFLIGHT(SB), R4
-inc:
-	LDAXRW	(R4), R5
-	ADDW	$1, R5
-	STLXRW	R5, (R4), R6
-	CBNZ	R6, inc
+	ADDW_AT_R4($1)
 	MOVWU	SEND(R9), R1
 	CBZW	R1, leave
 	MOVD	$·state+TARGET(SB), R5
@@ -82,11 +87,7 @@ inc:
 	SVC
 leave:
 	MOVD	$·state+INFLIGHT(SB), R4
-dec:
-	LDAXRW	(R4), R5
-	SUBW	$1, R5
-	STLXRW	R5, (R4), R6
-	CBNZ	R6, dec
+	ADDW_AT_R4($-1)
 
 report:
 	MOVW	FD(R9), R0
