@@ -38,15 +38,31 @@ func openPty(t *testing.T) (*os.File, string) {
 // its controlling terminal; interact may type on it.
 func runOnTty(t *testing.T, pid1 bool, args []string, interact func(m *os.File, out func() string)) (int, string) {
 	t.Helper()
+	return runOnTtyWith(t, pid1, args, nil, interact)
+}
+
+// runOnTtyWith is runOnTty with setup run on the terminal side first (to
+// set terminal modes, say).
+func runOnTtyWith(t *testing.T, pid1 bool, args []string, setup func(tty *os.File), interact func(m *os.File, out func() string)) (int, string) {
+	t.Helper()
 	argv := append([]string{initdBinary(t)}, args...)
 	if pid1 {
 		needPIDNamespace(t)
 		argv = append([]string{"unshare", "--pid", "--fork", "--mount-proc", "--kill-child"}, argv...)
 	}
+	return runArgvOnTty(t, argv, setup, interact)
+}
+
+// runArgvOnTty runs argv as the session leader of a new terminal.
+func runArgvOnTty(t *testing.T, argv []string, setup func(tty *os.File), interact func(m *os.File, out func() string)) (int, string) {
+	t.Helper()
 	m, name := openPty(t)
 	s, err := os.OpenFile(name, os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if setup != nil {
+		setup(s)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), helperEnv, "PS1=$ ", "ENV=")
@@ -193,5 +209,60 @@ func TestTerminalNotTakenFromTheForeground(t *testing.T) {
 	}
 	if sfg == 0 || sfg != spgrp {
 		t.Errorf("the shell lost the terminal: foreground %d, shell's group %d\n%s", sfg, spgrp, out)
+	}
+}
+
+// With TOSTOP set on the terminal (stty tostop), a process outside the
+// foreground group that writes to it gets SIGTTOU. initd is such a process
+// once it has handed the terminal to COMMAND, and it writes its own log
+// there: the write must go through, initd must not stop or spin on it, and
+// COMMAND, which wrote nothing, must not be sent that SIGTTOU.
+func TestTerminalTOSTOP(t *testing.T) {
+	t.Parallel()
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			code, out := runOnTtyWith(t, m.pid1, []string{"--", "sh", "-c", "sleep 0.5; exit 3"}, tostop(t), nil)
+			if code != 3 {
+				t.Errorf("exit %d, want 3\n%s", code, out)
+			}
+			for _, want := range []string{"started", "exited"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("initd's %q line did not reach the terminal:\n%s", want, out)
+				}
+			}
+		})
+	}
+}
+
+// The same with initd started by an interactive shell: its process group
+// is then not orphaned, so the kernel does send SIGTTOU for its writes
+// instead of failing them, and a write that SIGTTOU interrupts is started
+// again; initd must neither loop on that nor pass the SIGTTOU to COMMAND.
+func TestTerminalTOSTOPUnderAShell(t *testing.T) {
+	t.Parallel()
+	script := fmt.Sprintf("set -m; %s -- sh -c 'sleep 0.5; exit 3'; echo initd-exit=$?", initdBinary(t))
+	code, out := runArgvOnTty(t, []string{"sh", "-c", script}, tostop(t), nil)
+	if code != 0 || !strings.Contains(out, "initd-exit=3") {
+		t.Errorf("shell exit %d, want initd-exit=3 in:\n%s", code, out)
+	}
+	for _, want := range []string{"started", "exited"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("initd's %q line did not reach the terminal:\n%s", want, out)
+		}
+	}
+}
+
+// tostop sets TOSTOP on a terminal, as stty tostop does.
+func tostop(t *testing.T) func(tty *os.File) {
+	return func(tty *os.File) {
+		tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tio.Lflag |= unix.TOSTOP
+		if err := unix.IoctlSetTermios(int(tty.Fd()), unix.TCSETS, tio); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/initd-dev/initd/logredirect"
@@ -29,11 +30,11 @@ func newOutputs(o *options, p *plan) *outputs {
 	out := &outputs{}
 	copying := len(o.tails) > 0 || len(o.tailsStderr) > 0 || o.syslog != "" || len(p.cronJobs) > 0
 	if !copying {
-		out.log = &pipeGuard{w: dupFile(2, os.Stderr)}
+		out.log = &pipeGuard{w: terminalSafe(dupFile(2, os.Stderr))}
 		return out
 	}
-	out.stdout = logredirect.NewOutput(dupFile(1, os.Stdout))
-	out.stderr = logredirect.NewOutput(dupFile(2, os.Stderr))
+	out.stdout = logredirect.NewOutput(terminalSafe(dupFile(1, os.Stdout)))
+	out.stderr = logredirect.NewOutput(terminalSafe(dupFile(2, os.Stderr)))
 	out.log = lineWriter{out.stderr}
 	return out
 }
@@ -68,4 +69,38 @@ func (w lineWriter) Write(p []byte) (int, error) {
 	}
 	w.o.WriteLine("", line)
 	return len(p), nil
+}
+
+// terminalSafe returns f, or when f is a terminal a writer that writes to
+// it with SIGTTOU blocked on the writing thread.
+//
+// initd hands its terminal to COMMAND's process group and is from then on
+// a background process there. With TOSTOP set (stty tostop) the kernel
+// answers a background write with SIGTTOU at the writer's process group
+// and a restart of the write, unless the writing thread blocks or ignores
+// SIGTTOU: under initd's own handler the write would restart forever (a
+// SIGTTOU each time), and when initd's group is orphaned (PID 1 of a
+// container) it fails with EIO and the line is lost. With the signal
+// blocked the write goes through, as it does for tini, which blocks every
+// signal. A SIGTTOU sent to initd meanwhile goes to another thread, or
+// waits until the write is done, and is forwarded as usual.
+func terminalSafe(f *os.File) io.Writer {
+	if _, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS); err != nil {
+		return f
+	}
+	return ttyWriter{f}
+}
+
+type ttyWriter struct{ f *os.File }
+
+func (w ttyWriter) Write(p []byte) (int, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var ttou, old unix.Sigset_t
+	ttou.Val[(unix.SIGTTOU-1)/64] = 1 << ((unix.SIGTTOU - 1) % 64)
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &ttou, &old); err != nil {
+		return w.f.Write(p)
+	}
+	defer unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
+	return w.f.Write(p)
 }
