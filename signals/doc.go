@@ -1,6 +1,7 @@
-// Package signals holds initd's signal vocabulary: parsing signal names in
-// every form users type, the rewrite table, and which signals initd catches
-// and forwards.
+// Package signals holds initd's signal vocabulary (parsing signal names in
+// every form users type, the rewrite table, which signals initd catches
+// and forwards) and the [Trap], initd's own signal handler, that catches
+// them and forwards them to COMMAND.
 //
 // Names are accepted as "TERM", "SIGTERM", "sigterm" or "15", and real-time
 // signals as "RTMIN", "RTMIN+3", "SIGRTMAX-1" or their numbers.
