@@ -18,11 +18,16 @@ import (
 
 // chldState is everything the handler reads and writes. Its layout is
 // read by the assembly: keep the offsets in step.
+//
+// Unlike the signals handler, it needs no guard against running in a child
+// between fork and exec: syscall.ForkExec's child blocks every signal and
+// puts SIGCHLD back to its default before unblocking them; and if it did
+// run there, waitid would see only that child's own children (none).
 type chldState struct {
-	self     int32  // offset 0: initd's pid; in any other process the handler does nothing
-	fd       int32  // offset 4: the wake-up pipe; -1: none
-	gate     int32  // offset 8: non-zero while Go changes pids: the handler leaves everything to Run
-	inflight int32  // offset 12: handlers past the gate
+	fd       int32  // offset 0: the wake-up pipe; -1: none
+	gate     int32  // offset 4: non-zero while Go changes pids: the handler leaves everything to Run
+	inflight int32  // offset 8: handlers past the gate
+	_        int32
 	orphans  uint64 // offset 16: orphans the handler reaped
 	npids    int32  // offset 24: entries in pids; -1: too many to list
 	_        int32
@@ -44,7 +49,6 @@ func listenSIGCHLD() (*wakeup, error) {
 	if err != nil {
 		return nil, err
 	}
-	atomic.StoreInt32(&chld.self, int32(unix.Getpid()))
 	atomic.StoreInt32(&chld.fd, int32(w.w))
 	if err := signals.SetHandler(unix.SIGCHLD, onSIGCHLDPC(), saNoCldStop); err != nil {
 		w.close()

@@ -1,16 +1,14 @@
 #include "textflag.h"
 
 // Offsets in chldState (handler.go).
-#define SELF 0
-#define FD 4
-#define GATE 8
-#define INFLIGHT 12
+#define FD 0
+#define GATE 4
+#define INFLIGHT 8
 #define ORPHANS 16
 #define NPIDS 24
 #define PIDS 32
 
 #define SYS_write 1
-#define SYS_getpid 39
 #define SYS_wait4 61
 #define SYS_waitid 247
 // WEXITED|WNOHANG|WNOWAIT|__WALL and WNOHANG|__WALL
@@ -24,7 +22,6 @@
 // stack, with every signal blocked. It may use any register: the kernel
 // restores them all.
 //
-//	if getpid() != chld.self { return }            // a child before exec
 //	inflight++
 //	if chld.gate == 0 {
 //		for n := 0; n < MAXREAP; n++ {
@@ -38,10 +35,6 @@
 //	wake: write(chld.fd, "\x01", 1)
 //	out: inflight--
 TEXT ·onSIGCHLD(SB),NOSPLIT|NOFRAME,$0
-	MOVL	$SYS_getpid, AX
-	SYSCALL
-	CMPL	AX, ·chld+SELF(SB)
-	JNE	done
 	SUBQ	$144, SP		// a siginfo_t for waitid at 0(SP)
 	MOVL	$1, BX
 	LOCK
@@ -104,7 +97,6 @@ out:
 	LOCK
 	XADDL	BX, ·chld+INFLIGHT(SB)
 	ADDQ	$144, SP
-done:
 	RET
 
 // func onSIGCHLDPC() uintptr
