@@ -24,9 +24,9 @@ import (
 // puts SIGCHLD back to its default before unblocking them; and if it did
 // run there, waitid would see only that child's own children (none).
 type chldState struct {
-	fd       int32  // offset 0: the wake-up pipe; -1: none
-	gate     int32  // offset 4: non-zero while Go changes pids: the handler leaves everything to Run
-	inflight int32  // offset 8: handlers past the gate
+	fd       int32 // offset 0: the wake-up pipe; -1: none
+	gate     int32 // offset 4: non-zero while Go changes pids: the handler leaves everything to Run
+	inflight int32 // offset 8: handlers past the gate
 	_        int32
 	orphans  uint64 // offset 16: orphans the handler reaped
 	npids    int32  // offset 24: entries in pids; -1: too many to list
