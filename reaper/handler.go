@@ -5,6 +5,7 @@ package reaper
 import (
 	"runtime"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/initd-dev/initd/signals"
 	"golang.org/x/sys/unix"
@@ -37,6 +38,14 @@ type chldState struct {
 // chld is package-level state because the kernel calls the handler with
 // nothing but the signal; the Reaper (one per process) owns it.
 var chld = chldState{fd: -1}
+
+// The assembly's offsets, checked at compile time.
+var (
+	_ = [1]struct{}{}[unsafe.Offsetof(chld.inflight)-8]
+	_ = [1]struct{}{}[unsafe.Offsetof(chld.orphans)-16]
+	_ = [1]struct{}{}[unsafe.Offsetof(chld.npids)-24]
+	_ = [1]struct{}{}[unsafe.Offsetof(chld.pids)-32]
+)
 
 func onSIGCHLDPC() uintptr // assembly
 
