@@ -24,17 +24,29 @@
 //
 //	inflight++
 //	if chld.gate == 0 {
+//		pid := info.si_pid                       // the child the signal is about
 //		for n := 0; n < MAXREAP; n++ {
-//			pid, err := waitid(P_ALL, WEXITED|WNOHANG|WNOWAIT)  // look, don't reap
-//			if err != nil { goto wake }              // ECHILD: Run notes it
-//			if pid == 0 { goto out }                 // nothing more has exited
+//			if pid == 0 {
+//				pid, err = waitid(P_ALL, WEXITED|WNOHANG|WNOWAIT)  // look, don't reap
+//				if err != nil { goto wake }      // ECHILD: Run notes it
+//				if pid == 0 { goto out }         // nothing more has exited
+//			}
 //			if chld.npids < 0 || pid in chld.pids { goto wake }  // Run's to reap
 //			if wait4(pid, WNOHANG) == pid { chld.orphans++ }
+//			pid = 0
 //		}
 //	}
+//
+// Trying si_pid first saves a look per orphan. It is safe for the same
+// reason the look is: a listed pid is never reaped here, and no process
+// can be started (and listed) while a handler is past the gate. A si_pid
+// that is not an exited child (a SIGCHLD sent with kill, a child Run
+// reaped meanwhile) makes wait4 return 0 or ECHILD, and the loop goes on
+// looking.
 //	wake: write(chld.fd, "\x01", 1)
 //	out: inflight--
 TEXT ·onSIGCHLD(SB),NOSPLIT|NOFRAME,$0
+	MOVL	16(SI), R12		// the signal's si_pid
 	SUBQ	$144, SP		// a siginfo_t for waitid at 0(SP)
 	MOVL	$1, BX
 	LOCK
@@ -43,6 +55,8 @@ TEXT ·onSIGCHLD(SB),NOSPLIT|NOFRAME,$0
 	TESTL	BX, BX
 	JNZ	wake
 	MOVL	$MAXREAP, R13
+	TESTL	R12, R12
+	JNZ	check
 loop:
 	DECL	R13
 	JZ	wake
@@ -59,6 +73,7 @@ loop:
 	MOVL	16(SP), R12		// si_pid
 	TESTL	R12, R12
 	JZ	out
+check:
 	MOVL	·chld+NPIDS(SB), BX
 	TESTL	BX, BX
 	JL	wake

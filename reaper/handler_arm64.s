@@ -31,6 +31,7 @@
 // register but LR: the kernel restores them all. What it does is written
 // out in handler_amd64.s.
 TEXT ·onSIGCHLD(SB),NOSPLIT|NOFRAME,$0
+	MOVWU	16(R1), R12		// the signal's si_pid
 	SUB	$144, RSP		// a siginfo_t for waitid at 0(RSP)
 	MOVD	$·chld+INFLIGHT(SB), R4
 	ADDW_AT_R4($1)
@@ -38,6 +39,7 @@ TEXT ·onSIGCHLD(SB),NOSPLIT|NOFRAME,$0
 	LDARW	(R4), R5		// ordered after the increment
 	CBNZW	R5, wake
 	MOVD	$MAXREAP, R13
+	CBNZW	R12, check
 loop:
 	SUBS	$1, R13, R13
 	BEQ	wake
@@ -52,6 +54,7 @@ loop:
 	CBNZ	R0, wake
 	MOVWU	16(RSP), R12		// si_pid
 	CBZW	R12, out
+check:
 	MOVD	$·chld+NPIDS(SB), R4
 	LDARW	(R4), R5
 	TBNZ	$31, R5, wake		// negative: too many to list
