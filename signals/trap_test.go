@@ -67,13 +67,30 @@ func TestTrapReportsSignalsInTurn(t *testing.T) {
 	}
 }
 
-func TestTrapForwardsFromTheHandler(t *testing.T) {
-	tr := testTrap(t)
+// startSleeper starts a child that sleeps until it is killed.
+func startSleeper(t *testing.T) *exec.Cmd {
+	t.Helper()
 	child := exec.Command("sleep", "30")
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer child.Process.Kill()
+	t.Cleanup(func() { child.Process.Kill() })
+	return child
+}
+
+// wantKilledBy reaps child and checks that sig killed it.
+func wantKilledBy(t *testing.T, child *exec.Cmd, sig syscall.Signal) {
+	t.Helper()
+	err := child.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != sig {
+		t.Fatalf("child: %v, want killed by %s", err, Name(sig))
+	}
+}
+
+func TestTrapForwardsFromTheHandler(t *testing.T) {
+	tr := testTrap(t)
+	child := startSleeper(t)
 	tr.Set(unix.SIGUSR1, Action{Send: unix.SIGTERM, Report: true})
 	defer tr.Set(unix.SIGUSR1, Action{Report: true})
 	tr.Arm(child.Process.Pid, false)
@@ -81,12 +98,8 @@ func TestTrapForwardsFromTheHandler(t *testing.T) {
 	if ev := nextEvent(t, tr); ev != (Event{Signal: unix.SIGUSR1, Forwarded: unix.SIGTERM}) {
 		t.Fatalf("got %+v", ev)
 	}
-	err := child.Wait()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != unix.SIGTERM {
-		t.Fatalf("child: %v, want killed by SIGTERM", err)
-	}
-	tr.Disarm()
+	tr.Disarm() // before the child is reaped, as Arm asks
+	wantKilledBy(t, child, unix.SIGTERM)
 	sendFromOutside(t, unix.SIGUSR1)
 	if ev := nextEvent(t, tr); ev.Forwarded != 0 {
 		t.Fatalf("disarmed, yet forwarded: %+v", ev)
@@ -96,22 +109,14 @@ func TestTrapForwardsFromTheHandler(t *testing.T) {
 func TestTrapGroupFallsBackToThePid(t *testing.T) {
 	tr := testTrap(t)
 	// The child is not a group leader, so its pid names no group.
-	child := exec.Command("sleep", "30")
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer child.Process.Kill()
+	child := startSleeper(t)
 	tr.Set(unix.SIGUSR2, Action{Send: unix.SIGKILL, Report: true})
 	defer tr.Set(unix.SIGUSR2, Action{Report: true})
 	tr.Arm(child.Process.Pid, true)
-	defer tr.Disarm()
 	sendFromOutside(t, unix.SIGUSR2)
 	nextEvent(t, tr)
-	err := child.Wait()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != unix.SIGKILL {
-		t.Fatalf("child: %v, want killed by SIGKILL", err)
-	}
+	tr.Disarm()
+	wantKilledBy(t, child, unix.SIGKILL)
 }
 
 // A fault in initd's own code still reaches the Go runtime, which turns it
