@@ -48,8 +48,8 @@ func WithQueueLimit(bytes int) OutputOption {
 
 // WithOnBrokenPipe sets a function called once, from the goroutine that
 // was writing (the Output's own or a Follower's), when a write fails with
-// EPIPE. initd uses it to know that a
-// SIGPIPE it receives was caused by its own write and must not be forwarded.
+// EPIPE and the Output stops writing. (initd itself no longer needs it:
+// its signal handler tells its own SIGPIPE apart by the sender.)
 func WithOnBrokenPipe(f func()) OutputOption {
 	return func(c *outputConfig) { c.onBrokenPipe = f }
 }
