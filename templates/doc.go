@@ -5,21 +5,25 @@
 // # Steps
 //
 // [ParseSpec] checks the SRC:DEST syntax. [Parse] expands directory SRCs,
-// checks every SRC exists and parses it without rendering: what "initd
-// validate" runs, and a usage error ([ErrUsage], exit 2) when it fails.
-// [Set.Render] then executes every template into memory first and only
-// when all succeeded writes each DEST: a missing key or a failing function
-// in any template leaves every DEST untouched. Each DEST is written to a
+// checks every SRC is a regular file (or a directory) of at most
+// [MaxFileSize] bytes and parses it without rendering; it fails with a
+// usage error ([ErrUsage], exit 2). [Set.Check] executes every template
+// against an environment and writes nothing ("initd validate" runs Parse
+// and Check). [Set.Render] executes every template into memory first and
+// only when all succeeded writes each DEST: a missing key, a failing
+// function or a DEST that is not a regular file (a device, a FIFO, a
+// socket, a directory) leaves every DEST untouched. Each DEST is written to a
 // temporary file in its own directory, given SRC's permission bits, synced
 // and renamed over DEST, so a reader sees the old file or the new one,
 // never a half-written one.
 //
 // # Templates
 //
-// Templates see one field, .Env (map of NAME to VALUE). A key that is not
-// there is an error (missingkey=error), never "<no value>" written into a
-// config: use {{ env "NAME" }} for optional variables. The functions are
-// listed at [Funcs].
+// Templates are Go's text/template. They see one field, .Env (map of NAME
+// to VALUE). A key that is not there is an error (missingkey=error), never
+// "<no value>" written into a config: use {{ env "NAME" }} for optional
+// variables. The functions are listed at [Funcs]; the file function reads
+// regular files only, with the same size bound as SRC.
 //
 // # What it deliberately does not do
 //

@@ -5,9 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	template "github.com/initd-dev/initd/templates/internal/gotemplate"
-	"os"
 	"strings"
+	"text/template"
 )
 
 // Funcs returns the functions available in templates, given the data's
@@ -23,7 +22,8 @@ import (
 //	replace OLD NEW S         every OLD in S replaced with NEW
 //	contains SUB S            whether S contains SUB
 //	hasPrefix P S, hasSuffix P S
-//	file PATH                 the file's content, as is (fails when unreadable)
+//	file PATH                 the file's content, as is; fails unless PATH is a
+//	                          readable regular file of at most [MaxFileSize] bytes
 //	json V                    V as JSON: a string, a list or a map
 //	quote S                   S as a double-quoted JSON string (valid in JSON, YAML, TOML)
 //	squote S                  S single-quoted for a POSIX shell: it's -> 'it'\''s'
@@ -71,7 +71,7 @@ func defaultValue(def, v string) string {
 
 // readFile is the file function. Its error names the path, never content.
 func readFile(path string) (string, error) {
-	b, err := os.ReadFile(path)
+	b, err := readRegular(path)
 	if err != nil {
 		return "", err
 	}

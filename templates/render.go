@@ -3,12 +3,13 @@ package templates
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	template "github.com/initd-dev/initd/templates/internal/gotemplate"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"text/template"
 
 	"github.com/rs/zerolog"
 )
@@ -64,7 +65,7 @@ func Parse(specs ...Spec) (*Set, error) {
 				return nil, fmt.Errorf("--template %s: %s is also written from %s: %w", spec, f.Dest, prev, ErrUsage)
 			}
 			owner[clean] = f.Src
-			text, err := os.ReadFile(f.Src)
+			text, err := readRegular(f.Src)
 			if err != nil {
 				return nil, fmt.Errorf("--template %s: %w: %w", spec, err, ErrUsage)
 			}
@@ -86,7 +87,7 @@ func expand(spec Spec) ([]File, error) {
 	}
 	if !fi.IsDir() {
 		if !fi.Mode().IsRegular() {
-			return nil, fmt.Errorf("--template %s: %s is not a regular file: %w", spec, spec.Src, ErrUsage)
+			return nil, fmt.Errorf("--template %s: %q is %s, not a regular file or a directory: %w", spec, spec.Src, kind(fi.Mode()), ErrUsage)
 		}
 		return []File{{Src: spec.Src, Dest: spec.Dest, Mode: fi.Mode().Perm()}}, nil
 	}
@@ -136,26 +137,26 @@ func Render(ctx context.Context, log zerolog.Logger, env map[string]string, spec
 	return set.Render(ctx, log, env)
 }
 
+// Check executes every template with env as .Env and checks that every
+// DEST could be replaced, writing nothing: what "initd validate" runs. The
+// error (nil when all is well) holds one error per failing template, each
+// naming SRC and DEST and, for a missing key, the key; never a value.
+func (s *Set) Check(ctx context.Context, env map[string]string) error {
+	_, err := s.execute(ctx, env, false)
+	return err
+}
+
 // Render executes every template with env as .Env, and only when all of
 // them succeeded replaces each DEST atomically (creating DEST's
 // directories, mode 0755, as needed). On a rendering error no DEST has been
-// touched. Errors name SRC and DEST and, for a missing key, the key; never a
-// value. Each written file is logged at info level with its src and dest.
+// touched. A DEST that exists and is not a regular file (a directory,
+// /dev/null, a FIFO, a socket) is an error and is left as it was. Errors
+// name SRC and DEST and, for a missing key, the key; never a value. Each
+// written file is logged at info level with its src and dest.
 func (s *Set) Render(ctx context.Context, log zerolog.Logger, env map[string]string) error {
-	out := make([][]byte, len(s.files))
-	for i, f := range s.files {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("render %s: %w", f.Src, err)
-		}
-		t, err := f.tmpl.Clone()
-		if err != nil {
-			return fmt.Errorf("render %s -> %s: %w", f.Src, f.Dest, err)
-		}
-		var buf bytes.Buffer
-		if err := t.Funcs(Funcs(env)).Execute(&buf, data{Env: env}); err != nil {
-			return fmt.Errorf("render %s -> %s: %w", f.Src, f.Dest, err)
-		}
-		out[i] = buf.Bytes()
+	out, err := s.execute(ctx, env, true)
+	if err != nil {
+		return err
 	}
 	for i, f := range s.files {
 		if err := ctx.Err(); err != nil {
@@ -169,6 +170,59 @@ func (s *Set) Render(ctx context.Context, log zerolog.Logger, env map[string]str
 	return nil
 }
 
+// execute renders every template into memory and checks every DEST. With
+// firstOnly it stops at the first failure; otherwise it goes on and joins
+// every template's failure.
+func (s *Set) execute(ctx context.Context, env map[string]string, firstOnly bool) ([][]byte, error) {
+	out := make([][]byte, len(s.files))
+	var errs []error
+	for i, f := range s.files {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("render %s: %w", f.Src, err)
+		}
+		b, err := f.execute(env)
+		if err == nil {
+			err = checkDest(f.Dest)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("render %s -> %s: %w", f.Src, f.Dest, err))
+			if firstOnly {
+				break
+			}
+		}
+		out[i] = b
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+// execute renders one template into memory.
+func (f File) execute(env map[string]string) ([]byte, error) {
+	t, err := f.tmpl.Clone()
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := t.Funcs(Funcs(env)).Execute(&buf, data{Env: env}); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// checkDest refuses a DEST that exists and is not a regular file: renaming
+// over it would replace a device, a FIFO or a socket another program
+// uses, and a directory cannot be replaced. A symbolic link is followed;
+// one to a regular file, or a dangling one, is replaced by the new file.
+func checkDest(dest string) error {
+	fi, err := os.Stat(dest)
+	if err != nil || fi.Mode().IsRegular() {
+		return nil // a missing DEST is created; other problems surface when writing
+	}
+	return fmt.Errorf("DEST %q is %s; initd replaces only regular files and leaves it as it is", dest, kind(fi.Mode()))
+}
+
 // writeAtomic replaces dest with data: a temporary file in dest's
 // directory, chmod, fsync, rename, then an fsync of the directory. On any
 // error the temporary file is removed and dest is as it was.
@@ -177,8 +231,8 @@ func writeAtomic(dest string, data []byte, mode fs.FileMode) (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if fi, err := os.Stat(dest); err == nil && fi.IsDir() {
-		return fmt.Errorf("%s is a directory", dest)
+	if err := checkDest(dest); err != nil {
+		return err
 	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dest)+".initd-*")
 	if err != nil {

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 )
@@ -301,4 +303,118 @@ func FuzzParseSpec(f *testing.F) {
 			t.Fatalf("ParseSpec(%q) = %+v", s, spec)
 		}
 	})
+}
+
+func TestFileKindsAndSize(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big")
+	writeFile(t, big, strings.Repeat("x", MaxFileSize+1), 0o644)
+	atLimit := filepath.Join(dir, "at-limit")
+	writeFile(t, atLimit, strings.Repeat("x", MaxFileSize), 0o644)
+	tests := []struct {
+		path, want string
+	}{
+		{fifo, "is a FIFO, not a regular file"},
+		{"/dev/zero", "is a character device, not a regular file"},
+		{dir, "is a directory, not a regular file"},
+		{big, "is larger than 1048576 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			t.Parallel()
+			done := make(chan error, 1)
+			go func() { _, err := readFile(tt.path); done <- err }()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.path) {
+					t.Fatalf("file %s = %v, want an error naming it and containing %q", tt.path, err, tt.want)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("file %s still reading after 10s", tt.path)
+			}
+		})
+	}
+	if s, err := readFile(atLimit); err != nil || len(s) != MaxFileSize {
+		t.Fatalf("file of exactly MaxFileSize bytes = %d bytes, %v", len(s), err)
+	}
+}
+
+func TestParseRefusesSrcOfWrongKind(t *testing.T) {
+	t.Parallel()
+	fifo := filepath.Join(t.TempDir(), "t.tmpl")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range []string{fifo, "/dev/null"} {
+		_, err := Parse(Spec{src, filepath.Join(t.TempDir(), "out")})
+		if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), src) || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("Parse(%s) = %v, want a usage error naming it", src, err)
+		}
+	}
+}
+
+func TestRenderRefusesDestOfWrongKind(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "in.tmpl")
+	writeFile(t, src, "x", 0o644)
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link-to-fifo")
+	if err := os.Symlink(fifo, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, dest := range []string{fifo, link, "/dev/null"} {
+		before, err := os.Lstat(dest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = Render(context.Background(), zerolog.Nop(), nil, Spec{src, dest})
+		if err == nil || errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), dest) {
+			t.Errorf("Render onto %s = %v, want a run-time error naming it", dest, err)
+		}
+		after, err := os.Lstat(dest)
+		if err != nil || after.Mode() != before.Mode() || !os.SameFile(before, after) {
+			t.Errorf("%s changed: %v -> %v (%v)", dest, before.Mode(), after, err)
+		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good, bad, bad2 := filepath.Join(dir, "good.tmpl"), filepath.Join(dir, "bad.tmpl"), filepath.Join(dir, "bad2.tmpl")
+	writeFile(t, good, "{{ .Env.A }}", 0o644)
+	writeFile(t, bad, "{{ .Env.MISSING }}", 0o644)
+	writeFile(t, bad2, `{{ env "A" | required "B must be set" }}{{ .Env.OTHER }}`, 0o644)
+	out := filepath.Join(dir, "out")
+	set, err := Parse(Spec{good, out}, Spec{bad, out + "2"}, Spec{bad2, out + "3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = set.Check(context.Background(), map[string]string{"A": "s3cret"})
+	if err == nil {
+		t.Fatal("Check passed with missing keys")
+	}
+	for _, want := range []string{bad, `"MISSING"`, bad2, `"OTHER"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Check error %q does not name %s", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), good) || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("Check error %q names the good template or a value", err)
+	}
+	if err := set.Check(context.Background(), map[string]string{"A": "1", "MISSING": "", "OTHER": ""}); err != nil {
+		t.Errorf("Check with every key set = %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
+		t.Errorf("Check wrote files: %d entries in %s", len(entries), dir)
+	}
 }
