@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -87,6 +88,169 @@ func TestTemplateMissingSrcIsUsage(t *testing.T) {
 	res := runInitd(t, testContext(t), []string{"--template", filepath.Join(dir, "nope.tmpl") + ":" + filepath.Join(dir, "out"), "--", "true"})
 	if res.Code != 2 || !strings.Contains(res.Stderr, "nope.tmpl") {
 		t.Fatalf("initd = %+v, want exit 2 naming the missing SRC", res)
+	}
+}
+
+// shortContext bounds a run that must end at once: a FIFO or a device
+// given to a template must not block start-up.
+func shortContext(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func mkfifo(t *testing.T, path string) {
+	t.Helper()
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// listenUnix leaves a socket file at path for the test's duration.
+func listenUnix(t *testing.T, path string) {
+	t.Helper()
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+}
+
+// TestTemplateFileFunctionReadsRegularFilesOnly: the file function refuses
+// a FIFO (which blocked start-up for ever), a device (/dev/zero was read
+// until memory ran out), a directory and a file over 1 MiB, naming the
+// path; initd exits 1 without starting COMMAND.
+func TestTemplateFileFunctionReadsRegularFilesOnly(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "secret.fifo")
+	mkfifo(t, fifo)
+	big := filepath.Join(dir, "big")
+	writeTestFile(t, big, strings.Repeat("x", 1<<20+1), 0o644)
+	tests := []struct {
+		path, want string
+	}{
+		{fifo, "is a FIFO"},
+		{"/dev/zero", "is a character device"},
+		{dir, "is a directory"},
+		{big, "larger than 1048576 bytes"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			t.Parallel()
+			src := filepath.Join(dir, fmt.Sprintf("t%d.tmpl", i))
+			dest := filepath.Join(dir, fmt.Sprintf("out%d", i))
+			marker := filepath.Join(dir, fmt.Sprintf("ran%d", i))
+			writeTestFile(t, src, `s={{ file .Env.SECRET_PATH }}`, 0o644)
+			res := runInitd(t, shortContext(t), []string{"--template", src + ":" + dest, "--", "touch", marker},
+				withEnv("SECRET_PATH="+tt.path))
+			if res.Code != 1 || !strings.Contains(res.Stderr, tt.path) || !strings.Contains(res.Stderr, tt.want) {
+				t.Fatalf("initd = %+v, want exit 1 naming %s and %q", res, tt.path, tt.want)
+			}
+			if _, err := os.Stat(marker); err == nil {
+				t.Error("COMMAND ran although the template failed")
+			}
+			if _, err := os.Stat(dest); err == nil {
+				t.Error("DEST written although the template failed")
+			}
+		})
+	}
+}
+
+// TestTemplateSrcOfWrongKindIsUsage: a SRC that is a FIFO, a device or a
+// socket, or a file over 1 MiB, is a usage error naming it.
+func TestTemplateSrcOfWrongKindIsUsage(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "t.fifo")
+	mkfifo(t, fifo)
+	sock := filepath.Join(dir, "t.sock")
+	listenUnix(t, sock)
+	big := filepath.Join(dir, "big.tmpl")
+	writeTestFile(t, big, strings.Repeat("x", 1<<20+1), 0o644)
+	for _, src := range []string{fifo, sock, "/dev/zero", big} {
+		for _, sub := range []string{"", "validate"} {
+			args := []string{"--template", src + ":" + filepath.Join(dir, "out"), "--", "true"}
+			if sub != "" {
+				args = append([]string{sub}, args...)
+			}
+			res := runInitd(t, shortContext(t), args)
+			if res.Code != 2 || !strings.Contains(res.Stderr, src) {
+				t.Errorf("initd %q = %+v, want exit 2 naming SRC", args, res)
+			}
+		}
+	}
+}
+
+// TestTemplateDestOfWrongKindIsLeftAlone: a DEST that exists and is not a
+// regular file (a FIFO, a socket, a symbolic link to /dev/null) is refused
+// with exit 1 naming it, and stays what it was; other DESTs of the same
+// run are not written either.
+func TestTemplateDestOfWrongKindIsLeftAlone(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "t.tmpl")
+	writeTestFile(t, src, "x={{ .Env.X }}\n", 0o644)
+	fifo := filepath.Join(dir, "dest.fifo")
+	mkfifo(t, fifo)
+	sock := filepath.Join(dir, "dest.sock")
+	listenUnix(t, sock)
+	devnull := filepath.Join(dir, "dest.null")
+	if err := os.Symlink("/dev/null", devnull); err != nil {
+		t.Fatal(err)
+	}
+	for i, dest := range []string{fifo, sock, devnull} {
+		before, err := os.Stat(dest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := filepath.Join(dir, fmt.Sprintf("other%d.conf", i))
+		marker := filepath.Join(dir, fmt.Sprintf("ran%d", i))
+		res := runInitd(t, shortContext(t), []string{"--template", src + ":" + other, "--template", src + ":" + dest, "--", "touch", marker},
+			withEnv("X=1"))
+		if res.Code != 1 || !strings.Contains(res.Stderr, dest) {
+			t.Errorf("initd with DEST %s = %+v, want exit 1 naming it", dest, res)
+		}
+		after, err := os.Stat(dest)
+		if err != nil || !os.SameFile(before, after) || after.Mode() != before.Mode() {
+			t.Errorf("DEST %s changed: %v -> %v, %v", dest, before.Mode(), after, err)
+		}
+		if fi, err := os.Lstat(devnull); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("the link to /dev/null was replaced: %v, %v", fi, err)
+		}
+		for _, p := range []string{other, marker} {
+			if _, err := os.Stat(p); err == nil {
+				t.Errorf("%s exists although a DEST was refused", p)
+			}
+		}
+	}
+}
+
+// TestValidateRendersTemplates: validate renders every template against
+// the environment COMMAND would get, in memory: a missing variable is exit
+// 2 naming the template and the variable, and nothing is written.
+func TestValidateRendersTemplates(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src, dest := filepath.Join(dir, "app.conf.tmpl"), filepath.Join(dir, "app.conf")
+	writeTestFile(t, src, "host={{ .Env.DB_HOST }} user={{ .Env.DB_USER }}\n", 0o644)
+	envFile := filepath.Join(dir, "app.env")
+	writeTestFile(t, envFile, "DB_USER=app\n", 0o644)
+	args := []string{"validate", "--env-file", envFile, "--template", src + ":" + dest, "--", "true"}
+	res := runInitd(t, testContext(t), args)
+	if res.Code != 2 || !strings.Contains(res.Stderr, src) || !strings.Contains(res.Stderr, `"DB_HOST"`) {
+		t.Errorf("initd validate without DB_HOST = %+v, want exit 2 naming %s and DB_HOST", res, src)
+	}
+	if strings.Contains(res.Stderr, `"DB_USER"`) {
+		t.Errorf("validate did not see the env file's DB_USER: %q", res.Stderr)
+	}
+	res = runInitd(t, testContext(t), args, withEnv("DB_HOST=db"))
+	if res.Code != 0 || !strings.Contains(res.Stdout, "configuration is valid") {
+		t.Errorf("initd validate with DB_HOST = %+v, want 0", res)
+	}
+	if _, err := os.Stat(dest); err == nil {
+		t.Error("validate wrote DEST")
 	}
 }
 

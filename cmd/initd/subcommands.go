@@ -13,6 +13,7 @@ import (
 	"github.com/initd-dev/initd/privdrop"
 	"github.com/initd-dev/initd/signals"
 	"github.com/initd-dev/initd/templates"
+	"github.com/rs/zerolog"
 )
 
 // runRender is `initd render SRC:DEST...`: render the templates once with
@@ -43,9 +44,10 @@ func runRender(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 // runValidate is `initd validate [OPTIONS] [--] [COMMAND]`: check every
-// option, target, cron line and template, print what would run, start
-// nothing. Exit 0 or 2.
-func runValidate(_ context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+// option, target, cron line and template (rendered in memory against the
+// environment COMMAND would get), print what would run, start nothing.
+// Exit 0 or 2.
+func runValidate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	o, rest, err := parseOptions(args, getenv, func(*optDef) bool { return true })
 	if err != nil {
 		return reportParse(err, stdout, stderr)
@@ -56,6 +58,9 @@ func runValidate(_ context.Context, args []string, getenv func(string) string, s
 		if _, rerr := privdrop.Resolve(*p.config.user, privdrop.Files{}); rerr != nil {
 			err = usagef("--user: %w", rerr)
 		}
+	}
+	if err == nil && p.config.templates != nil {
+		err = checkTemplates(ctx, p.config, o)
 	}
 	if err == nil && len(o.command) == 0 && len(p.cronJobs) == 0 {
 		err = usagef("no COMMAND and no cron job: nothing would run")
@@ -99,4 +104,18 @@ func runValidate(_ context.Context, args []string, getenv func(string) string, s
 	b.WriteString("configuration is valid\n")
 	io.WriteString(stdout, b.String())
 	return 0
+}
+
+// checkTemplates renders every template in memory against the environment
+// COMMAND would get (env files, secrets, limits), writing nothing: a
+// missing key is a usage error naming the template and the key.
+func checkTemplates(ctx context.Context, c *configPlan, o *options) error {
+	env, err := c.environment(o, zerolog.Nop())
+	if err != nil {
+		return usagef("--template: %w", err)
+	}
+	if err := c.templates.Check(ctx, environ.Map(env)); err != nil {
+		return usagef("--template: %w", err)
+	}
+	return nil
 }
