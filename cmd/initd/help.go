@@ -13,6 +13,8 @@ templates and runs cron jobs.
 Usage:
   initd [OPTIONS] [--] COMMAND [ARG...]     supervise COMMAND
   initd [OPTIONS] --cron ... | --crontab F  run only the cron schedule until stopped
+  initd [OPTIONS] --service ... | --service-dir D
+                                            run only the services until stopped
   initd wait  [WAIT OPTIONS] TARGET...      block until every TARGET is ready (exit 0, or 124 on timeout)
   initd check [WAIT OPTIONS] TARGET...      probe each TARGET once (exit 0 or 1)
   initd render SRC:DEST...                  render templates once and exit
@@ -31,13 +33,15 @@ var groupTitles = []struct{ id, title string }{
 	{"logs", "Log redirection"},
 	{"cron", "Cron"},
 	{"config", "Start-up configuration"},
+	{"processes", "Several processes and hooks"},
 }
 
 const helpTail = `
 Exit status: COMMAND's status N, or 128+S when it was killed by signal S;
 126 COMMAND cannot be executed; 127 COMMAND not found; 2 invalid usage or
 configuration; 124 a wait timed out; 128+S a stop signal S arrived before
-COMMAND started; 1 a start-up step failed.
+COMMAND started; 1 a start-up step failed, or an init hook exited non-zero;
+a service that fails and is not restarted: its status (128+S for a signal).
 `
 
 func writeHelp(w io.Writer) {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
+	"github.com/initd-dev/initd/procspec"
 	"github.com/initd-dev/initd/signals"
 	"golang.org/x/sys/unix"
 )
@@ -192,5 +194,53 @@ func optionDefs() []optDef {
 				o.user = v
 				return nil
 			}},
-	}
+
+		// Several processes and hooks.
+		{name: "service", kind: valueArg, repeat: true, arg: "'NAME=COMMAND'", group: "processes",
+			help: "run COMMAND (split into words like sh, nothing expanded, no shell) as service NAME beside COMMAND or alone (repeatable; INITD_SERVICE: one a line)",
+			set: func(o *options, v string) error {
+				s, err := procspec.ParseService(v)
+				o.services = append(o.services, s)
+				return err
+			}},
+		{name: "service-dir", kind: valueArg, arg: "DIR", group: "processes",
+			help: "every DIR/NAME/run that is an executable file is service NAME (runit, s6, phusion's /etc/service)",
+			set:  str(func(o *options) *string { return &o.serviceDir })},
+		{name: "restart", kind: valueArg, arg: "no|on-failure|always", def: "no", group: "processes",
+			help: "start a service that exited by itself again: never, when its status is not 0, or always (back-off 1s doubling to 30s)",
+			set: func(o *options, v string) error {
+				v = strings.ToLower(strings.TrimSpace(v))
+				if v != "no" && v != "on-failure" && v != "always" {
+					return errors.New("want no, on-failure or always")
+				}
+				o.restart = v
+				return nil
+			}},
+		{name: "restart-limit", kind: valueArg, arg: "N", def: "5", group: "processes",
+			help: "give up after N restarts in a row; the service then counts as exited with its last status; 0 = never give up",
+			set: func(o *options, v string) error {
+				n, err := strconv.Atoi(strings.TrimSpace(v))
+				if err != nil || n < 0 {
+					return errors.New("want a whole number, 0 or more (0 = never give up)")
+				}
+				o.restartLimit = n
+				return nil
+			}},
+		{name: "init-dir", kind: valueArg, arg: "DIR", group: "processes",
+			help: "before COMMAND and the services, run every executable file in DIR in byte order of names, as initd's own user; a hook adds NAME=VALUE lines to the file named by INITD_HOOK_ENV",
+			set:  str(func(o *options) *string { return &o.initDir })},
+		{name: "pre-stop", kind: valueArg, repeat: true, arg: "'COMMAND'", group: "processes",
+			help: "on a stop request, run COMMAND (split as for --service) to its end before the stop delay and the stop signal; at most the grace period (repeatable)",
+			set: func(o *options, v string) error {
+				argv, err := procspec.Split(v)
+				o.preStop = append(o.preStop, argv)
+				return err
+			}},
+		{name: "finish", kind: valueArg, repeat: true, arg: "'COMMAND'", group: "processes",
+			help: "once everything has ended, run COMMAND with INITD_EXIT_STATUS set to initd's exit status; at most the grace period (repeatable)",
+			set: func(o *options, v string) error {
+				argv, err := procspec.Split(v)
+				o.finish = append(o.finish, argv)
+				return err
+			}}}
 }

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/initd-dev/initd/procspec"
 	"github.com/initd-dev/initd/signals"
 	"github.com/initd-dev/initd/waitfor"
 	"golang.org/x/sys/unix"
@@ -55,6 +56,16 @@ type options struct {
 	expandFileEnv bool
 	user          string
 
+	// Several processes and hooks. --service and the hooks are parsed
+	// while reading; the directories are read by preparePlan.
+	services     []procspec.Service
+	serviceDir   string
+	restart      string // no, on-failure or always
+	restartLimit int    // 0 = never give up
+	initDir      string
+	preStop      [][]string
+	finish       [][]string
+
 	// command is COMMAND [ARG...]; empty in cron-only mode.
 	command []string
 }
@@ -68,6 +79,7 @@ const (
 	defaultWaitTimeout  = 60 * time.Second
 	defaultWaitInterval = waitfor.DefaultInterval
 	defaultSyslogPath   = "/dev/log"
+	defaultRestartLimit = 5
 )
 
 func defaultOptions() *options {
@@ -80,6 +92,8 @@ func defaultOptions() *options {
 		waitInterval: defaultWaitInterval,
 		waitStatus:   "200-299",
 		cronOverlap:  "skip",
+		restart:      "no",
+		restartLimit: defaultRestartLimit,
 	}
 }
 

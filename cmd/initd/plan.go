@@ -5,7 +5,9 @@ import (
 	"os"
 
 	"github.com/initd-dev/initd/cron"
+	"github.com/initd-dev/initd/procspec"
 	"github.com/initd-dev/initd/waitfor"
+	"github.com/rs/zerolog"
 )
 
 // plan is everything the options ask for, checked before anything starts:
@@ -16,6 +18,18 @@ type plan struct {
 	waitOpts waitfor.Options
 	cronJobs []cron.Job
 	overlap  cron.Overlap
+
+	// Several processes and hooks: --service then --service-dir's
+	// services, --init-dir's hooks in the order they run, and the
+	// --pre-stop and --finish commands. skipped are the entries of the
+	// two directories that do not run (see warnSkipped).
+	services     []procspec.Service
+	initHooks    []string
+	preStop      [][]string
+	finish       [][]string
+	restart      string
+	restartLimit int
+	skipped      []procspec.Skipped
 }
 
 func preparePlan(o *options) (*plan, error) {
@@ -35,7 +49,49 @@ func preparePlan(o *options) (*plan, error) {
 	if p.cronJobs, p.overlap, err = cronJobs(o); err != nil {
 		return nil, err
 	}
+	if err = p.processes(o); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// processes reads --service-dir and --init-dir and checks that every
+// service has a NAME of its own.
+func (p *plan) processes(o *options) error {
+	p.services = append(p.services, o.services...)
+	p.preStop, p.finish = o.preStop, o.finish
+	p.restart, p.restartLimit = o.restart, o.restartLimit
+	if o.serviceDir != "" {
+		dirServices, skipped, err := procspec.ServiceDir(o.serviceDir)
+		if err != nil {
+			return usagef("--service-dir %q: %w", o.serviceDir, err)
+		}
+		p.services = append(p.services, dirServices...)
+		p.skipped = append(p.skipped, skipped...)
+		if len(dirServices) == 0 && len(o.command) == 0 && len(o.services) == 0 && len(p.cronJobs) == 0 {
+			return usagef("--service-dir %q: no DIR/NAME/run is an executable file, and there is no COMMAND: nothing would run", o.serviceDir)
+		}
+	}
+	if err := procspec.CheckUnique(p.services); err != nil {
+		return usagef("%w", err)
+	}
+	if o.initDir != "" {
+		hooks, skipped, err := procspec.InitDir(o.initDir)
+		if err != nil {
+			return usagef("--init-dir %q: %w", o.initDir, err)
+		}
+		p.initHooks = hooks
+		p.skipped = append(p.skipped, skipped...)
+	}
+	return nil
+}
+
+// warnSkipped logs, once at start, each entry of --service-dir and
+// --init-dir that does not run, and why.
+func (p *plan) warnSkipped(log zerolog.Logger) {
+	for _, s := range p.skipped {
+		log.Warn().Str("path", s.Path).Str("reason", s.Reason).Msg("skipped: not run")
+	}
 }
 
 // waitOptions turns the --wait-* options into waitfor.Options.

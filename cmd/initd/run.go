@@ -66,7 +66,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	p.config.limits = limits
 	out := newOutputs(o, p)
 	defer out.close(logDrain)
-	return supervise(ctx, o, p, out, newLogger(o, out.log), trap)
+	log := newLogger(o, out.log)
+	p.warnSkipped(log)
+	return supervise(ctx, o, p, out, log, trap)
 }
 
 // parseMain reads the main form: OPTIONS [--] COMMAND [ARG...], or cron
@@ -77,7 +79,7 @@ func parseMain(args []string, getenv func(string) string) (*options, error) {
 		return nil, err
 	}
 	o.command = rest
-	if len(o.command) == 0 && len(o.crons) == 0 && o.crontab == "" {
+	if len(o.command) == 0 && len(o.crons) == 0 && o.crontab == "" && len(o.services) == 0 && o.serviceDir == "" {
 		return nil, usagef("no COMMAND given (usage: initd [OPTIONS] [--] COMMAND [ARG...]; see initd help)")
 	}
 	return o, nil

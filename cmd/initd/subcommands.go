@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/initd-dev/initd/cron"
 	"github.com/initd-dev/initd/environ"
 	"github.com/initd-dev/initd/privdrop"
+	"github.com/initd-dev/initd/procspec"
 	"github.com/initd-dev/initd/signals"
 	"github.com/initd-dev/initd/templates"
 	"github.com/rs/zerolog"
@@ -62,8 +64,8 @@ func runValidate(ctx context.Context, args []string, getenv func(string) string,
 	if err == nil && p.config.templates != nil {
 		err = checkTemplates(ctx, p.config, o)
 	}
-	if err == nil && len(o.command) == 0 && len(p.cronJobs) == 0 {
-		err = usagef("no COMMAND and no cron job: nothing would run")
+	if err == nil && len(o.command) == 0 && len(p.cronJobs) == 0 && len(p.services) == 0 {
+		err = usagef("no COMMAND, no service and no cron job: nothing would run")
 	}
 	var path string
 	if err == nil && len(o.command) > 0 {
@@ -71,13 +73,21 @@ func runValidate(ctx context.Context, args []string, getenv func(string) string,
 			err = usagef("%w", err)
 		}
 	}
+	var processes strings.Builder
+	if err == nil {
+		err = describeProcesses(&processes, p)
+	}
 	if err != nil {
 		return reportParse(err, stdout, stderr)
+	}
+	for _, s := range p.skipped {
+		fmt.Fprintf(stderr, "initd: warning: skipped %s: %s\n", s.Path, s.Reason)
 	}
 	var b strings.Builder
 	if path != "" {
 		fmt.Fprintf(&b, "command: %s %q\n", path, o.command[1:])
 	}
+	b.WriteString(processes.String())
 	fmt.Fprintf(&b, "stop: signal %s, delay %v, grace %v\n", signals.Name(o.stopSignal), o.stopDelay, o.grace)
 	for _, w := range p.waits {
 		fmt.Fprintf(&b, "wait: %s (timeout %v)\n", w, o.waitTimeout)
@@ -116,6 +126,54 @@ func checkTemplates(ctx context.Context, c *configPlan, o *options) error {
 	}
 	if err := c.templates.Check(ctx, environ.Map(env)); err != nil {
 		return usagef("--template: %w", err)
+	}
+	return nil
+}
+
+// describeProcesses writes validate's lines for the services, the init
+// hooks in the order they run, and the pre-stop and finish hooks. A
+// program that cannot be found is a usage error, as COMMAND's is.
+func describeProcesses(b *strings.Builder, p *plan) error {
+	env := os.Environ()
+	find := func(what string, argv []string) (string, error) {
+		path, err := lookPath(argv[0], env)
+		if err != nil {
+			return "", usagef("%s: %w", what, err)
+		}
+		return path, nil
+	}
+	for _, s := range p.services {
+		path, err := find("service "+s.Name, s.Argv)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(b, "service %s: %s %q", s.Name, path, s.Argv[1:])
+		if s.Source != procspec.SourceFlag {
+			fmt.Fprintf(b, " (from --service-dir)")
+		}
+		b.WriteString("\n")
+	}
+	if len(p.services) > 0 {
+		limit := strconv.Itoa(p.restartLimit) + " restarts in a row"
+		if p.restartLimit == 0 {
+			limit = "no limit"
+		}
+		fmt.Fprintf(b, "restart: %s (%s)\n", p.restart, limit)
+	}
+	for i, h := range p.initHooks {
+		fmt.Fprintf(b, "init hook %d: %s\n", i+1, h)
+	}
+	for _, hooks := range []struct {
+		what  string
+		argvs [][]string
+	}{{"pre-stop", p.preStop}, {"finish", p.finish}} {
+		for _, argv := range hooks.argvs {
+			path, err := find(hooks.what, argv)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(b, "%s: %s %q\n", hooks.what, path, argv[1:])
+		}
 	}
 	return nil
 }
