@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -154,11 +153,14 @@ func describeProcesses(b *strings.Builder, p *plan) error {
 		b.WriteString("\n")
 	}
 	if len(p.services) > 0 {
-		limit := strconv.Itoa(p.restartLimit) + " restarts in a row"
-		if p.restartLimit == 0 {
-			limit = "no limit"
+		switch {
+		case p.restart == "no":
+			b.WriteString("restart: no\n")
+		case p.restartLimit == 0:
+			fmt.Fprintf(b, "restart: %s, never giving up\n", p.restart)
+		default:
+			fmt.Fprintf(b, "restart: %s, giving up after %d restarts in a row\n", p.restart, p.restartLimit)
 		}
-		fmt.Fprintf(b, "restart: %s (%s)\n", p.restart, limit)
 	}
 	for i, h := range p.initHooks {
 		fmt.Fprintf(b, "init hook %d: %s\n", i+1, h)
