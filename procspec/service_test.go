@@ -175,3 +175,20 @@ func TestInitDir(t *testing.T) {
 		t.Error("InitDir of a missing directory: no error")
 	}
 }
+
+// FuzzParseService: ParseService never panics, and what it accepts has a
+// valid NAME and at least one word.
+func FuzzParseService(f *testing.F) {
+	for _, s := range []string{"web=httpd -f", "a=", "=x", "x y=z", `w=sh -c "a; b"`, "w=a;b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		svc, err := ParseService(s)
+		if err != nil {
+			return
+		}
+		if CheckName(svc.Name) != nil || len(svc.Argv) == 0 || svc.Source != SourceFlag {
+			t.Fatalf("ParseService(%q) = %+v", s, svc)
+		}
+	})
+}

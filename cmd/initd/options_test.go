@@ -52,9 +52,21 @@ func TestParseOptions(t *testing.T) {
 			check: func(o *options) bool { return o.syslog == "/dev/log" }},
 		{name: "grace 0", args: []string{"--grace", "0", "x"}, rest: []string{"x"},
 			check: func(o *options) bool { return o.grace == 0 }},
+		{name: "services, one a line, commas kept", args: []string{"--service", "a=sleep 1", "x"}, env: []string{"INITD_SERVICE=ignored=true"},
+			rest: []string{"x"}, check: func(o *options) bool { return len(o.services) == 1 && o.services[0].Name == "a" }},
+		{name: "services from the environment", args: []string{"x"}, env: []string{"INITD_SERVICE=a=echo a,b\n\n  b=sh -c 'x; y'  ", "INITD_RESTART=ALWAYS", "INITD_RESTART_LIMIT=0"},
+			rest: []string{"x"}, check: func(o *options) bool {
+				return len(o.services) == 2 && strings.Join(o.services[0].Argv, "|") == "echo|a,b" &&
+					strings.Join(o.services[1].Argv, "|") == "sh|-c|x; y" && o.restart == "always" && o.restartLimit == 0
+			}},
+		{name: "hooks split into words", args: []string{"--pre-stop", "nginx -s quit", "--finish", `sh -c "echo $INITD_EXIT_STATUS"`, "--pre-stop", "sleep 1", "x"},
+			rest: []string{"x"}, check: func(o *options) bool {
+				return len(o.preStop) == 2 && o.preStop[0][2] == "quit" && len(o.finish) == 1 && o.finish[0][2] == "echo $INITD_EXIT_STATUS"
+			}},
 		{name: "defaults", args: []string{"x"}, rest: []string{"x"},
 			check: func(o *options) bool {
-				return o.grace == defaultGrace && o.stopSignal == unix.SIGTERM && o.waitTimeout == 60*time.Second && o.cronOverlap == "skip"
+				return o.grace == defaultGrace && o.stopSignal == unix.SIGTERM && o.waitTimeout == 60*time.Second && o.cronOverlap == "skip" &&
+					o.restart == "no" && o.restartLimit == 5
 			}},
 	}
 	for _, tt := range tests {
@@ -79,6 +91,9 @@ func TestParseOptionsErrors(t *testing.T) {
 		{"--nope", "x"}, {"--grace"}, {"--grace", "1", "x"}, {"--stop-signal", "KILL", "x"},
 		{"--single-child=maybe", "x"}, {"--grace", "1s", "--grace", "2s", "x"}, {"--log-format", "xml", "x"},
 		{"--cron-overlap", "never", "x"}, {"--wait-interval", "0", "x"}, {"--remap-exit", "a:b", "x"},
+		{"--service", "my web=x", "x"}, {"--service", "web", "x"}, {"--service", "web=a 'b", "x"},
+		{"--restart", "maybe", "x"}, {"--restart-limit", "-2", "x"}, {"--restart-limit", "1.5", "x"},
+		{"--pre-stop", "a;b", "x"}, {"--finish", "", "x"}, {"--service-dir", "/a", "--service-dir", "/b", "x"},
 	} {
 		_, _, err := parseOptions(args, env(), all)
 		var ue *usageError
