@@ -1,0 +1,138 @@
+package integration
+
+// initd as Docker's own init: the suite's daemon runs with --init-path
+// pointing at the initd under test, so `docker run --init` bind-mounts it
+// at /sbin/docker-init and runs `/sbin/docker-init -- COMMAND...` as PID 1
+// (what it runs tini as). The image here has no initd ENTRYPOINT
+// (--entrypoint ""), so initd is there only as Docker's init.
+
+import (
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func testDockerRunInit(t *testing.T, s *dockerSuite, img string) {
+	version, err := exec.Command(s.initd, "version").Output()
+	if err != nil {
+		t.Fatalf("%s version: %v", s.initd, err)
+	}
+	runInit := func(name string, args ...string) []string {
+		return append([]string{"run", "--init", "--network", "none", "--entrypoint", "", "--name", name}, args...)
+	}
+
+	t.Run("PID1IsInitd", func(t *testing.T) {
+		t.Parallel()
+		ctx := podmanContext(t, time.Minute)
+		name := s.name("init-pid1")
+		t.Cleanup(func() { s.removeContainer(t, name) })
+		code, out, stderr := s.status(t, ctx, runInit(name, "--rm", img, "sh", "-c",
+			`tr '\0' ' ' </proc/1/cmdline; echo; /sbin/docker-init version`)...)
+		if code != 0 {
+			t.Fatalf("docker run --init: exit %d\n%s%s", code, out, stderr)
+		}
+		lines := strings.Split(out, "\n")
+		if len(lines) < 2 || !strings.HasPrefix(lines[0], "/sbin/docker-init -- sh -c ") {
+			t.Errorf("PID 1's command line: %q, want /sbin/docker-init -- sh -c ...", lines[0])
+		}
+		if !strings.Contains(out, strings.TrimSpace(string(version))) {
+			t.Errorf("/sbin/docker-init version in the container: %q, want the initd under test's %q", out, version)
+		}
+		if !strings.Contains(stderr, "initd INF started") {
+			t.Errorf("stderr has no start line of initd:\n%s", stderr)
+		}
+	})
+
+	t.Run("ExitStatus", func(t *testing.T) {
+		t.Parallel()
+		tests := []struct {
+			name string
+			cmd  []string
+			want int
+			msg  string // in initd's stderr
+		}{
+			{"exit 3", []string{"sh", "-c", "exit 3"}, 3, ""},
+			{"killed by SEGV", []string{"sh", "-c", "kill -SEGV $$"}, 128 + 11, ""},
+			{"not found", []string{"no-such-command"}, 127, "no-such-command"},
+		}
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel()
+				ctx := podmanContext(t, time.Minute)
+				name := s.name("init-exit-" + strconv.Itoa(i))
+				t.Cleanup(func() { s.removeContainer(t, name) })
+				code, _, stderr := s.status(t, ctx, runInit(name, append([]string{"--rm", img}, tt.cmd...)...)...)
+				if code != tt.want {
+					t.Errorf("docker run --init %q: exit %d, want %d\nstderr:\n%s", tt.cmd, code, tt.want, stderr)
+				}
+				if !strings.Contains(stderr, tt.msg) {
+					t.Errorf("docker run --init %q: stderr does not name %q:\n%s", tt.cmd, tt.msg, stderr)
+				}
+			})
+		}
+	})
+
+	t.Run("ReapsOrphans", func(t *testing.T) {
+		t.Parallel()
+		ctx := podmanContext(t, 2*time.Minute)
+		const n = 200
+		name := s.name("init-orphans")
+		t.Cleanup(func() { s.removeContainer(t, name) })
+		s.must(t, ctx, runInit(name, "-d", img, "orphans.sh", strconv.Itoa(n))...)
+		s.waitLogs(t, ctx, name, "churned "+strconv.Itoa(n), time.Minute)
+		var ps string
+		waitUntil(t, 10*time.Second, "no zombie left in the container", func() bool {
+			ps = s.must(t, ctx, "exec", name, "ps", "-o", "pid,ppid,stat,args")
+			return podmanZombies(ps) == 0
+		})
+		if !strings.Contains(ps, "/sbin/docker-init -- orphans.sh") {
+			t.Errorf("ps inside %s shows no docker-init:\n%s", name, ps)
+		}
+	})
+
+	t.Run("SignalsAndStop", func(t *testing.T) {
+		t.Parallel()
+		ctx := podmanContext(t, 2*time.Minute)
+		name := s.name("init-signals")
+		t.Cleanup(func() { s.removeContainer(t, name) })
+		s.must(t, ctx, runInit(name, "-d", img, "sh", "-c", rtTraps)...)
+		s.waitLine(t, ctx, name, "ready", 30*time.Second)
+		for _, sig := range []string{"USR1", "RTMIN+3"} {
+			s.must(t, ctx, "kill", "-s", sig, name)
+			s.waitLine(t, ctx, name, "got "+sig, 10*time.Second)
+		}
+		begin := time.Now()
+		s.must(t, ctx, "stop", "-t", "30", name)
+		elapsed := time.Since(begin)
+		logs := s.logs(t, ctx, name)
+		if code := s.exitCode(t, ctx, name); code != 0 || !hasLine(logs, "got TERM") {
+			t.Errorf("after docker stop: exit %d, want 0 with \"got TERM\" (the command exits 0 on TERM)\nlogs:\n%s", code, logs)
+		}
+		if elapsed > 10*time.Second {
+			t.Errorf("docker stop took %v; the command exits at once on TERM", elapsed)
+		}
+	})
+
+	t.Run("GraceFromEnvironment", func(t *testing.T) {
+		// initd reads its options from the container's environment under
+		// --init too: a tree that ignores TERM is killed when
+		// INITD_GRACE ends, long before docker stop's 30 s.
+		t.Parallel()
+		ctx := podmanContext(t, 2*time.Minute)
+		name := s.name("init-grace")
+		t.Cleanup(func() { s.removeContainer(t, name) })
+		s.must(t, ctx, runInit(name, "-d", "-e", "INITD_GRACE=1s", img, "traps.sh", "ignore:TERM")...)
+		s.waitLogs(t, ctx, name, "ready", 30*time.Second)
+		begin := time.Now()
+		s.must(t, ctx, "stop", "-t", "30", name)
+		elapsed := time.Since(begin)
+		if code := s.exitCode(t, ctx, name); code != 128+9 {
+			t.Errorf("exit status after docker stop: %d, want 137 (initd's SIGKILL)\nlogs:\n%s", code, s.logs(t, ctx, name))
+		}
+		if elapsed < time.Second || elapsed > 15*time.Second {
+			t.Errorf("docker stop took %v, want between 1s and 15s (docker's own timeout is 30s)", elapsed)
+		}
+	})
+}
