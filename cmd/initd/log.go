@@ -19,7 +19,7 @@ func newLogger(o *options, w io.Writer) zerolog.Logger {
 	if o.logFormat == "json" {
 		return zerolog.New(w).Level(level).With().Timestamp().Str("logger", "initd").Logger()
 	}
-	return zerolog.New(consoleWriter{out: w}).Level(level)
+	return zerolog.New(newConsoleWriter(w)).Level(level)
 }
 
 // pipeGuard wraps one of initd's own output streams. When a write fails

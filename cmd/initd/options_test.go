@@ -132,26 +132,3 @@ func FuzzParseOptions(f *testing.F) {
 		_, _, _ = parseOptions(strings.Split(args, "\x00"), env(strings.Split(envv, "|")...), all)
 	})
 }
-
-func TestConsoleWriter(t *testing.T) {
-	t.Parallel()
-	var b bytes.Buffer
-	c := consoleWriter{out: &b}
-	c.Write([]byte(`{"level":"info","pid":7,"argv":["sh","-c","a b"],"status":"exit status 3","message":"exited"}` + "\n"))
-	want := `initd INF exited pid=7 argv=["sh","-c","a b"] status="exit status 3"` + "\n"
-	if b.String() != want {
-		t.Errorf("got  %q\nwant %q", b.String(), want)
-	}
-}
-
-func FuzzConsoleWriter(f *testing.F) {
-	f.Add([]byte(`{"level":"warn","x":{"a":[1,"]"]},"message":"m"}`))
-	f.Add([]byte(`{"level":"`))
-	f.Fuzz(func(t *testing.T, p []byte) {
-		var b bytes.Buffer
-		consoleWriter{out: &b}.Write(p)
-		if !bytes.HasSuffix(b.Bytes(), []byte("\n")) || bytes.Count(b.Bytes(), []byte("\n")) != 1 {
-			t.Fatalf("not one line: %q", b.String())
-		}
-	})
-}
