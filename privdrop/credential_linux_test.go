@@ -18,6 +18,9 @@ import (
 const helperEnv = "PRIVDROP_TEST_HELPER"
 
 func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) == resolveHelper {
+		os.Exit(runResolveHelper())
+	}
 	if os.Getenv(helperEnv) == "check-privilege" {
 		if err := CheckPrivilege(Spec{User: "app"}); err != nil {
 			fmt.Println(err)

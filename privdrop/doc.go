@@ -2,8 +2,9 @@
 // identity COMMAND and cron jobs run as.
 //
 // [ParseSpec] checks the syntax (a usage error when wrong); [Resolve] looks
-// names up in /etc/passwd and /etc/group, which it parses itself (no cgo, no
-// NSS), and returns an [Identity]. Its [Identity.Credential] goes into
+// names up in /etc/passwd and /etc/group with os/user, which in a
+// CGO_ENABLED=0 build (initd's) reads those files itself, without NSS, and
+// returns an [Identity]. Its [Identity.Credential] goes into
 // syscall.SysProcAttr.Credential: the Go runtime then calls setgroups,
 // setresgid and setresuid in the child between fork and exec, so the real,
 // effective and saved ids all change, and the filesystem ids follow the
@@ -38,10 +39,12 @@ import "errors"
 // error: the files may be different at run time, initd exits 1 for it.
 var ErrUsage = errors.New("usage")
 
-// ErrUnknown marks a user or group name (or, for the group, a name) that
-// is not in /etc/passwd or /etc/group. Test with errors.Is.
+// ErrUnknown marks a user or group name that is not in /etc/passwd or
+// /etc/group. Test with errors.Is; the message does not end in its text
+// ("--user app: user \"app\" not found").
 var ErrUnknown = errors.New("unknown")
 
 // ErrPrivilege marks that initd lacks CAP_SETUID or CAP_SETGID to switch
-// to another identity. Test with errors.Is.
+// to another identity. Test with errors.Is; the message does not end in
+// its text.
 var ErrPrivilege = errors.New("not privileged")

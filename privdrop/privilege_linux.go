@@ -23,7 +23,7 @@ func CheckPrivilege(spec Spec) error {
 		name string
 	}{{unix.CAP_SETUID, "CAP_SETUID"}, {unix.CAP_SETGID, "CAP_SETGID"}} {
 		if !has(c.bit) {
-			return fmt.Errorf("--user %s: need root (%s) to switch user: %w", spec, c.name, ErrPrivilege)
+			return &classified{fmt.Sprintf("--user %s: need root (%s) to switch user", spec, c.name), ErrPrivilege}
 		}
 	}
 	return nil

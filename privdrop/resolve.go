@@ -4,20 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
+	"os/user"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 )
-
-// Files names the account databases [Resolve] reads. The zero value means
-// /etc/passwd and /etc/group; tests point them at temporary files.
-type Files struct {
-	// Passwd is /etc/passwd when empty.
-	Passwd string
-	// Group is /etc/group when empty.
-	Group string
-}
 
 // Identity is who COMMAND runs as.
 type Identity struct {
@@ -59,56 +51,42 @@ func (id Identity) Env(env []string) []string {
 }
 
 // Resolve turns spec into an Identity following the rules in the package
-// documentation. A name that is not found is an error wrapping [ErrUnknown]
-// and naming the file; a database file that does not exist counts as empty,
-// which leaves only numeric ids usable.
-func Resolve(spec Spec, files Files) (Identity, error) {
-	if files.Passwd == "" {
-		files.Passwd = "/etc/passwd"
-	}
-	if files.Group == "" {
-		files.Group = "/etc/group"
-	}
-	passwdData, err := readOptional(files.Passwd)
-	if err != nil {
-		return Identity{}, fmt.Errorf("--user %s: %w", spec, err)
-	}
-	users := parsePasswd(passwdData)
-
+// documentation, with os/user: built with CGO_ENABLED=0, as initd is, that
+// reads /etc/passwd and /etc/group itself (no NSS). A name that is not found
+// is an error wrapping [ErrUnknown] ("--user app: user \"app\" not found");
+// a database file that does not exist counts as empty, which leaves only
+// numeric ids usable.
+func Resolve(spec Spec) (Identity, error) {
 	id := Identity{Spec: spec, Home: "/"}
-	var entry *passwdEntry
+	var u *user.User
 	if isNumeric(spec.User) {
 		uid, err := parseID(spec.User)
 		if err != nil {
 			return Identity{}, fmt.Errorf("--user %s: %w: %w", spec, err, ErrUsage)
 		}
 		id.UID = uid
-		if i := slices.IndexFunc(users, func(u passwdEntry) bool { return u.uid == uid }); i >= 0 {
-			entry = &users[i]
+		if u, err = found(user.LookupId(strconv.FormatUint(uint64(uid), 10))); err != nil {
+			return Identity{}, fmt.Errorf("--user %s: looking up uid %d: %w", spec, uid, err)
 		}
 	} else {
-		i := slices.IndexFunc(users, func(u passwdEntry) bool { return u.name == spec.User })
-		if i < 0 {
-			return Identity{}, fmt.Errorf("--user %s: user %q not found in %s: %w", spec, spec.User, files.Passwd, ErrUnknown)
+		var err error
+		if u, err = found(user.Lookup(spec.User)); err != nil {
+			return Identity{}, fmt.Errorf("--user %s: looking up user %q: %w", spec, spec.User, err)
 		}
-		entry = &users[i]
-		id.UID = entry.uid
-	}
-	if entry != nil {
-		id.Name, id.GID = entry.name, entry.gid
-		if entry.home != "" {
-			id.Home = entry.home
+		if u == nil {
+			return Identity{}, &classified{fmt.Sprintf("--user %s: user %q not found", spec, spec.User), ErrUnknown}
 		}
 	}
-
-	needGroups := spec.Group != "" && !isNumeric(spec.Group) || spec.Group == "" && id.Name != ""
-	var groups []groupEntry
-	if needGroups {
-		groupData, err := readOptional(files.Group)
-		if err != nil {
-			return Identity{}, fmt.Errorf("--user %s: %w", spec, err)
+	if u != nil {
+		uid, err1 := parseID(u.Uid)
+		gid, err2 := parseID(u.Gid)
+		if err := errors.Join(err1, err2); err != nil {
+			return Identity{}, fmt.Errorf("--user %s: user %q has uid %q, gid %q: %w", spec, u.Username, u.Uid, u.Gid, err)
 		}
-		groups = parseGroup(groupData)
+		id.UID, id.GID, id.Name = uid, gid, u.Username
+		if u.HomeDir != "" {
+			id.Home = u.HomeDir
+		}
 	}
 
 	switch {
@@ -119,37 +97,74 @@ func Resolve(spec Spec, files Files) (Identity, error) {
 		}
 		id.GID = gid
 	case spec.Group != "":
-		i := slices.IndexFunc(groups, func(g groupEntry) bool { return g.name == spec.Group })
-		if i < 0 {
-			return Identity{}, fmt.Errorf("--user %s: group %q not found in %s: %w", spec, spec.Group, files.Group, ErrUnknown)
+		g, err := found(user.LookupGroup(spec.Group))
+		if err != nil {
+			return Identity{}, fmt.Errorf("--user %s: looking up group %q: %w", spec, spec.Group, err)
 		}
-		id.GID = groups[i].gid
+		if g == nil {
+			return Identity{}, &classified{fmt.Sprintf("--user %s: group %q not found", spec, spec.Group), ErrUnknown}
+		}
+		if id.GID, err = parseID(g.Gid); err != nil {
+			return Identity{}, fmt.Errorf("--user %s: group %q has gid %q: %w", spec, spec.Group, g.Gid, err)
+		}
 	case id.Name != "":
-		id.Groups = supplementary(id.Name, id.GID, groups)
+		groups, err := supplementary(u, id.GID)
+		if err != nil {
+			return Identity{}, fmt.Errorf("--user %s: supplementary groups of %q: %w", spec, id.Name, err)
+		}
+		id.Groups = groups
 	}
 	return id, nil
 }
 
 // supplementary returns gid followed by the gids of every group listing
-// name as a member, without duplicates, in file order (initgroups(3)).
-func supplementary(name string, gid uint32, groups []groupEntry) []uint32 {
-	out := []uint32{gid}
-	for _, g := range groups {
-		if slices.Contains(g.members, name) && !slices.Contains(out, g.gid) {
-			out = append(out, g.gid)
-		}
-	}
-	return out
-}
-
-// readOptional reads a database file; a missing file reads as empty.
-func readOptional(path string) (string, error) {
-	b, err := os.ReadFile(path)
+// the user as a member, without duplicates, in file order (initgroups(3)).
+// Without /etc/group that is gid alone.
+func supplementary(u *user.User, gid uint32) ([]uint32, error) {
+	ids, err := u.GroupIds()
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", nil
+		return []uint32{gid}, nil
 	}
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return string(b), nil
+	out := []uint32{gid}
+	for _, s := range ids {
+		g, err := parseID(s)
+		if err != nil {
+			return nil, fmt.Errorf("gid %q: %w", s, err)
+		}
+		if !slices.Contains(out, g) {
+			out = append(out, g)
+		}
+	}
+	return out, nil
 }
+
+// found turns os/user's "not there" answers (an unknown name or id, or no
+// database file at all) into a nil result without error.
+func found[T any](v *T, err error) (*T, error) {
+	var (
+		unknownUser   user.UnknownUserError
+		unknownUserID user.UnknownUserIdError
+		unknownGroup  user.UnknownGroupError
+	)
+	switch {
+	case err == nil:
+		return v, nil
+	case errors.As(err, &unknownUser), errors.As(err, &unknownUserID), errors.As(err, &unknownGroup),
+		errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	}
+	return nil, err
+}
+
+// classified is an error with a message of its own that matches kind with
+// errors.Is, so that messages carry no ": unknown" suffix.
+type classified struct {
+	msg  string
+	kind error
+}
+
+func (e *classified) Error() string        { return e.msg }
+func (e *classified) Is(target error) bool { return target == e.kind }

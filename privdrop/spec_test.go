@@ -63,22 +63,3 @@ func FuzzParseSpec(f *testing.F) {
 		}
 	})
 }
-
-func FuzzParseDatabases(f *testing.F) {
-	f.Add("root:x:0:0:root:/root:/bin/sh\n+nis\n#c\nbad:x:y:0::/:\n", "wheel:x:10:root,app\n:x:1:\n")
-	f.Add("a:b:c:d:e:f:g", "a:b:4294967295:")
-	f.Fuzz(func(t *testing.T, passwd, group string) {
-		for _, u := range parsePasswd(passwd) {
-			if u.name == "" || strings.Contains(u.name, ":") {
-				t.Fatalf("bad user entry %+v", u)
-			}
-		}
-		for _, g := range parseGroup(group) {
-			for _, m := range g.members {
-				if m == "" {
-					t.Fatalf("empty member in %+v", g)
-				}
-			}
-		}
-	})
-}

@@ -115,7 +115,7 @@ func (c *configPlan) identity(env []string) ([]string, *syscall.Credential, erro
 	if c.user == nil {
 		return env, nil, nil
 	}
-	id, err := privdrop.Resolve(*c.user, privdrop.Files{})
+	id, err := privdrop.Resolve(*c.user)
 	if err == nil {
 		err = privdrop.CheckPrivilege(*c.user)
 	}

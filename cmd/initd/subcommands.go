@@ -56,7 +56,7 @@ func runValidate(ctx context.Context, args []string, getenv func(string) string,
 	o.command = rest
 	p, err := preparePlan(o)
 	if err == nil && o.user != "" {
-		if _, rerr := privdrop.Resolve(*p.config.user, privdrop.Files{}); rerr != nil {
+		if _, rerr := privdrop.Resolve(*p.config.user); rerr != nil {
 			err = usagef("--user: %w", rerr)
 		}
 	}
