@@ -373,6 +373,58 @@ func TestUserSwitch(t *testing.T) {
 	}
 }
 
+// TestUserFromOwnDatabases runs the real (static, CGO_ENABLED=0) binary in
+// a mount namespace whose /etc/passwd and /etc/group are the test's own:
+// a name resolves to its uid, primary group, supplementary groups and
+// home; an unknown name is exit 1 with one clean message.
+func TestUserFromOwnDatabases(t *testing.T) {
+	needRoot(t)
+	t.Parallel()
+	dir := t.TempDir()
+	passwd, group := filepath.Join(dir, "passwd"), filepath.Join(dir, "group")
+	writeTestFile(t, passwd, "root:x:0:0:root:/root:/bin/sh\n# comment\napp:x:1234:2345:App:/home/app:/bin/sh\n", 0o644)
+	writeTestFile(t, group, "root:x:0:\napp:x:2345:\nwheel:x:10:root,app\nstaff:x:50:other,app\nnone:x:60:other\n", 0o644)
+	run := func(args ...string) result {
+		t.Helper()
+		ctx := testContext(t)
+		script := `mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/group && shift 2 && exec "$@"`
+		argv := append([]string{"--mount", "sh", "-c", script, "sh", passwd, group, initdBinary(t)}, args...)
+		cmd := exec.CommandContext(ctx, "unshare", argv...)
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if ctx.Err() != nil {
+			t.Fatalf("initd %q did not finish in time", args)
+		}
+		return result{Code: exitCode(cmd.ProcessState, err), Stdout: stdout.String(), Stderr: stderr.String()}
+	}
+	res := run("--user", "app", "--", "sh", "-c", `cat /proc/self/status; echo "HOME=$HOME"`)
+	if res.Code != 0 {
+		t.Fatalf("initd --user app = %+v", res)
+	}
+	for field, want := range map[string]string{
+		"Uid":    "1234 1234 1234 1234",
+		"Gid":    "2345 2345 2345 2345",
+		"Groups": "10 50 2345",
+	} {
+		if got := statusField(res.Stdout, field); got != want {
+			t.Errorf("%s: %q, want %q", field, got, want)
+		}
+	}
+	if !strings.Contains(res.Stdout, "\nHOME=/home/app\n") {
+		t.Errorf("HOME not /home/app: %q", res.Stdout)
+	}
+	res = run("--user", "app:staff", "--", "sh", "-c", "cat /proc/self/status")
+	if got := statusField(res.Stdout, "Gid"); res.Code != 0 || got != "50 50 50 50" || statusField(res.Stdout, "Groups") != "" {
+		t.Errorf("initd --user app:staff: exit %d, Gid %q, Groups %q\n%s", res.Code, got, statusField(res.Stdout, "Groups"), res.Stderr)
+	}
+	res = run("--user", "ghost", "--", "true")
+	if want := `--user ghost: user "ghost" not found`; res.Code != 1 || !strings.Contains(res.Stderr, want) ||
+		strings.Contains(res.Stderr, "unknown") || strings.Contains(res.Stderr, "/etc/passwd") {
+		t.Errorf("initd --user ghost = %+v, want exit 1 and %q without internal suffixes", res, want)
+	}
+}
+
 // limitCgroup makes a memory- (and, where possible, CPU-) limited cgroup
 // for one test and returns the directories whose cgroup.procs a process
 // must join, with the limits as the kernel stored them.
