@@ -348,7 +348,8 @@ func TestValidate(t *testing.T) {
 	tmpl := filepath.Join(dir, "app.conf.tmpl")
 	os.WriteFile(tmpl, []byte("port={{ .Env.PORT }}\n"), 0o644)
 	r := runInitd(t, ctxFor(t, 30*time.Second), []string{"validate", "--stop-signal", "usr1", "--wait", "tcp://db:5432",
-		"--template", tmpl + ":" + dir + "/app.conf", "--cron", "@every 1m echo hi", "--", "sleep", "1"})
+		"--template", tmpl + ":" + dir + "/app.conf", "--cron", "@every 1m echo hi", "--", "sleep", "1"},
+		withEnv("PORT=80")) // validate renders templates against the environment
 	for _, want := range []string{"command: ", "stop: signal SIGUSR1", "wait: tcp://db:5432", "template: " + tmpl + " -> " + dir + "/app.conf", "job1", "next: ", "configuration is valid"} {
 		if !strings.Contains(r.Stdout, want) {
 			t.Errorf("validate output lacks %q:\n%s", want, r.Stdout)
