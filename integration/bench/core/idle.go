@@ -10,9 +10,11 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// Absolute idle targets of the issue.
+// Absolute idle targets of the issue: anonymous resident memory (RssAnon:
+// heap, stacks, runtime structures; not the binary's own pages, which the
+// page cache shares) and wake-ups a second.
 const (
-	rssTargetKiB   = 3 * 1024
+	anonTargetKiB  = 1024
 	wakeupsTarget  = 0.0
 	idleSettleTime = 2 * time.Second
 )
@@ -49,7 +51,7 @@ func benchIdle(ctx context.Context, log zerolog.Logger, peers []peer, window tim
 			return "", nil, fmt.Errorf("idle: %s: finding sleep: %w", peers[i].name, err)
 		}
 	}
-	log.Info().Dur("window", window).Msg("idle")
+	log.Info().Str("window", window.String()).Msg("idle")
 	if err := sleepCtx(ctx, idleSettleTime); err != nil {
 		return "", nil, fmt.Errorf("idle: %w", err)
 	}
@@ -91,33 +93,44 @@ func benchIdle(ctx context.Context, log zerolog.Logger, peers []peer, window tim
 	fmt.Fprintf(&b, "Each init is PID 1 of its own PID namespace supervising `sleep 1000`, all side by side; after "+
 		"%v to settle, context switches summed over the init's threads (`/proc/PID/task/*/status`; a thread "+
 		"that wakes up switches out again) are counted for %v, then resident memory is read from "+
-		"`/proc/PID/status`.\n\n", idleSettleTime, window)
-	fmt.Fprintf(&b, "| init | VmRSS | anonymous | file-backed | threads | switches in %v | wake-ups/s | target | result |\n", window)
+		"`/proc/PID/status`: *anonymous* (`RssAnon`, the target) is the init's own heap, stacks and runtime "+
+		"structures; *file-backed* (`RssFile`) is mostly its binary's pages, shared through the page cache; "+
+		"`VmRSS` is their sum (with `RssShmem`).\n\n", idleSettleTime, window)
+	fmt.Fprintf(&b, "| init | anonymous (RssAnon) | file-backed | VmRSS | threads | switches in %v | wake-ups/s | target | result |\n", window)
 	fmt.Fprintf(&b, "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for i, p := range peers {
 		s := samples[i]
 		target, result := "", ""
 		if i == peerInitd {
-			target = fmt.Sprintf("RSS ≤ %d MiB, %g wake-ups/s", rssTargetKiB/1024, wakeupsTarget)
-			result = fmt.Sprintf("RSS %s, wake-ups %s", verdict(s.rssKiB <= rssTargetKiB), verdict(perSec(s) <= wakeupsTarget))
+			target = fmt.Sprintf("RssAnon ≤ %d MiB, %g wake-ups/s", anonTargetKiB/1024, wakeupsTarget)
+			result = fmt.Sprintf("memory %s, wake-ups %s", verdict(s.anonKiB <= anonTargetKiB), verdict(perSec(s) <= wakeupsTarget))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %d | %.1f | %s | %s |\n", p.name, kib(s.rssKiB), kib(s.anonKiB),
-			kib(s.fileKiB), s.threads, s.switches, perSec(s), target, result)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %d | %.1f | %s | %s |\n", p.name, kib(s.anonKiB), kib(s.fileKiB),
+			kib(s.rssKiB), s.threads, s.switches, perSec(s), target, result)
+	}
+	mem := func(i int) string {
+		return fmt.Sprintf("%s (VmRSS %s)", kib(samples[i].anonKiB), kib(samples[i].rssKiB))
+	}
+	wake := func(i int) string {
+		return fmt.Sprintf("%.1f (%d in %v)", perSec(samples[i]), samples[i].switches, window)
 	}
 	s := samples[peerInitd]
 	rows := []targetRow{
 		{
-			what:     "resident memory of initd supervising `sleep` (VmRSS)",
-			target:   fmt.Sprintf("≤ %d MiB", rssTargetKiB/1024),
-			measured: fmt.Sprintf("%s (tini %s)", kib(s.rssKiB), kib(samples[peerTini].rssKiB)),
-			ok:       s.rssKiB <= rssTargetKiB,
+			what:   "anonymous resident memory (`RssAnon`) of the init as PID 1 supervising `sleep`",
+			target: fmt.Sprintf("≤ %d MiB", anonTargetKiB/1024),
+			initd:  mem(peerInitd),
+			naive:  mem(peerNaive),
+			tini:   mem(peerTini),
+			ok:     s.anonKiB <= anonTargetKiB,
 		},
 		{
-			what:   "wake-ups per second of initd while idle",
+			what:   "wake-ups per second of the init while idle",
 			target: fmt.Sprintf("%g", wakeupsTarget),
-			measured: fmt.Sprintf("%.1f (%d in %v; tini %.1f)", perSec(s), s.switches, window,
-				perSec(samples[peerTini])),
-			ok: perSec(s) <= wakeupsTarget,
+			initd:  wake(peerInitd),
+			naive:  wake(peerNaive),
+			tini:   wake(peerTini),
+			ok:     perSec(s) <= wakeupsTarget,
 		},
 	}
 	return b.String(), rows, nil

@@ -69,6 +69,35 @@ func childrenOf(ppid int) ([]int, error) {
 	return kids, nil
 }
 
+// zombiesIn counts the processes in state Z in the PID namespace whose
+// first process is init (init included), by comparing every process's
+// /proc/PID/ns/pid with init's. Processes that vanish during the scan are
+// skipped.
+func zombiesIn(init int) (int, error) {
+	ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", init))
+	if err != nil {
+		return 0, fmt.Errorf("PID namespace of pid %d: %w", init, err)
+	}
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, fmt.Errorf("list /proc: %w", err)
+	}
+	n := 0
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if l, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/pid", pid)); err != nil || l != ns {
+			continue
+		}
+		if st, err := readStat(pid); err == nil && st.state == 'Z' {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // waitOnlyChild polls until ppid has exactly one child and returns it.
 func waitOnlyChild(ctx context.Context, ppid int, limit time.Duration) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, limit)

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"os"
+	"os/exec"
 	"testing"
+	"time"
 )
 
 func TestParseStat(t *testing.T) {
@@ -79,5 +82,40 @@ func TestStatusOf(t *testing.T) {
 	}
 	if _, err := statusOf("/proc/self/status", "NoSuchField"); err == nil {
 		t.Fatal("statusOf with a missing field: no error")
+	}
+}
+
+func TestZombiesIn(t *testing.T) {
+	t.Parallel()
+	if _, err := zombiesIn(1 << 30); err == nil {
+		t.Fatal("zombiesIn of a pid that does not exist: no error")
+	}
+	// A child that exited and was not waited for is a zombie of this
+	// process's namespace.
+	cmd := exec.Command("true")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st, err := readStat(cmd.Process.Pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.state == 'Z' {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pid %d still in state %c after 5s", cmd.Process.Pid, st.state)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	n, err := zombiesIn(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 1 {
+		t.Fatalf("zombiesIn(self) = %d with a zombie child", n)
 	}
 }
