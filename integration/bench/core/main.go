@@ -97,7 +97,7 @@ func main() {
 	flag.IntVar(&c.startupRounds, "startup-rounds", 400, "timed start-up rounds (each runs every contender once)")
 	flag.IntVar(&c.warmup, "warmup", 20, "untimed start-up rounds first")
 	flag.IntVar(&c.orphans, "orphans", 5000, "orphans per reaping round")
-	flag.IntVar(&c.reapRounds, "reap-rounds", 9, "reaping rounds (each runs every init once)")
+	flag.IntVar(&c.reapRounds, "reap-rounds", 7, "reaping rounds (each runs every init once)")
 	flag.IntVar(&c.pings, "pings", 3000, "signal round trips per path")
 	flag.DurationVar(&c.idle, "idle", 10*time.Second, "how long to count wake-ups while idle")
 	flag.StringVar(&c.only, "only", "", "comma-separated sections to run: startup,reap,signal,idle (default all)")
