@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
+
+	"github.com/initd-dev/initd/safefile"
 )
 
 // maxLine is the longest env-file line accepted. Longer lines are an error
@@ -41,15 +42,36 @@ func (e *LineError) Error() string {
 // Is reports that every LineError is a usage error.
 func (e *LineError) Is(target error) bool { return target == ErrUsage }
 
-// ReadFile reads and parses the env file at path. An unreadable file and a
-// malformed line are both usage errors (errors.Is(err, ErrUsage)).
+// MaxEnvFile is the largest env file ReadFile reads.
+const MaxEnvFile = 1 << 20
+
+// ReadFile reads and parses the env file at path. An unreadable file, one
+// that is not a regular file (a FIFO, device, socket or directory: see
+// package safefile), one larger than [MaxEnvFile] and a malformed line are
+// all usage errors (errors.Is(err, ErrUsage)). It never blocks.
 func ReadFile(path string) ([]Var, error) {
-	f, err := os.Open(path)
+	r, err := safefile.OpenLimited(path, MaxEnvFile)
 	if err != nil {
-		return nil, fmt.Errorf("env-file %s: %w: %w", path, ErrUsage, err)
+		return nil, fileError("env-file", path, err)
 	}
-	defer f.Close()
-	return Parse(f, path)
+	defer r.Close()
+	vars, err := Parse(r, path)
+	var te *safefile.TooLargeError
+	if errors.As(err, &te) {
+		return nil, fileError("env-file", path, te)
+	}
+	return vars, err
+}
+
+// fileError wraps a failure to open or read path as a usage error, naming
+// the path once.
+func fileError(what, path string, err error) error {
+	var ke *safefile.KindError
+	var te *safefile.TooLargeError
+	if errors.As(err, &ke) || errors.As(err, &te) {
+		return fmt.Errorf("%s: %w: %w", what, ErrUsage, err)
+	}
+	return fmt.Errorf("%s %s: %w: %w", what, path, ErrUsage, err)
 }
 
 // Parse reads env-file lines from r. source names r in errors.

@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestParse(t *testing.T) {
@@ -145,4 +147,38 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestReadFileRefusesWhatIsNotASmallRegularFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.env")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.env")
+	line := "A=" + strings.Repeat("x", 1000) + "\n"
+	if err := os.WriteFile(big, []byte(strings.Repeat(line, MaxEnvFile/len(line)+1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ path, want string }{
+		{fifo, "is a FIFO (named pipe), not a regular file"},
+		{dir, "is a directory, not a regular file"},
+		{"/dev/zero", "is a character device, not a regular file"},
+		{big, "is larger than 1 MiB"},
+	} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := ReadFile(tt.path)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), tt.path+" "+tt.want) {
+				t.Errorf("ReadFile(%s) = %v, want a usage error with %q", tt.path, err, tt.want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("ReadFile(%s) blocked", tt.path)
+		}
+	}
 }

@@ -3,16 +3,27 @@ package environ
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
+
+	"github.com/initd-dev/initd/safefile"
 )
 
 // fileSuffix marks a variable whose value is a path to read NAME from.
 const fileSuffix = "_FILE"
 
-// ReadFileFunc reads a whole file; os.ReadFile in production.
+// MaxSecretFile is the largest NAME_FILE secret ExpandFileEnv reads: the
+// size limit of a Kubernetes Secret.
+const MaxSecretFile = 1 << 20
+
+// ReadFileFunc reads a whole file; [ReadSecret] in production.
 type ReadFileFunc func(path string) ([]byte, error)
+
+// ReadSecret reads a secret file: a regular file of at most
+// [MaxSecretFile] bytes (see package safefile); it never blocks.
+func ReadSecret(path string) ([]byte, error) {
+	return safefile.Read(path, MaxSecretFile)
+}
 
 // ExpandFileEnv implements --expand-file-env, the Docker-secrets
 // convention. For every NAME_FILE=PATH in env where NAME is a valid name
@@ -22,14 +33,14 @@ type ReadFileFunc func(path string) ([]byte, error)
 // the official images' file_env helper does, because some entrypoints refuse
 // to start when both NAME and NAME_FILE are set.
 //
-// read is os.ReadFile when nil. The returned names are the variables that
+// read is [ReadSecret] when nil. The returned names are the variables that
 // were set, sorted, for logging; their values must never be logged. A file
 // that cannot be read, or that contains a NUL byte, is an error naming
 // NAME_FILE and PATH (never the content); env is then returned unchanged.
 // PATH is not a secret, the content is.
 func ExpandFileEnv(env []string, read ReadFileFunc) ([]string, []string, error) {
 	if read == nil {
-		read = os.ReadFile
+		read = ReadSecret
 	}
 	present := make(map[string]bool, len(env))
 	for _, kv := range env {

@@ -3,9 +3,13 @@ package environ
 import (
 	"errors"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestExpandFileEnv(t *testing.T) {
@@ -75,6 +79,34 @@ func TestExpandFileEnvErrors(t *testing.T) {
 		}
 		if !slices.Equal(got, env) {
 			t.Errorf("env changed on error: %q", got)
+		}
+	}
+}
+
+func TestReadSecretRefusesFIFOsDevicesAndLargeFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big")
+	if err := os.WriteFile(big, make([]byte, MaxSecretFile+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{fifo, "/dev/zero", dir, big} {
+		done := make(chan error, 1)
+		go func() {
+			_, _, err := ExpandFileEnv([]string{"PW_FILE=" + path}, nil)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), "PW_FILE="+path) || errors.Is(err, ErrUsage) {
+				t.Errorf("ExpandFileEnv(PW_FILE=%s) = %v, want a start-up error naming it", path, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("ExpandFileEnv(PW_FILE=%s) blocked", path)
 		}
 	}
 }

@@ -105,9 +105,10 @@ var errNoAnswer = errors.New("no answer before the deadline")
 // refused", "DNS: no such host", "status 503", "timeout", "TLS error: ...".
 func Reason(err error) string {
 	var (
-		status *StatusError
-		dns    *net.DNSError
-		target *TargetError
+		status  *StatusError
+		dns     *net.DNSError
+		target  *TargetError
+		notSock *NotSocketError
 	)
 	if tls, ok := tlsReason(err); ok {
 		return tls
@@ -117,6 +118,8 @@ func Reason(err error) string {
 		return "ready"
 	case errors.As(err, &target):
 		return Reason(target.Err)
+	case errors.As(err, &notSock):
+		return notSock.Error()
 	case errors.As(err, &status):
 		return status.Error()
 	case errors.As(err, &dns):

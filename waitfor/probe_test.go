@@ -119,7 +119,8 @@ func TestProbeUnix(t *testing.T) {
 	}{
 		{sock, "ready"},
 		{filepath.Join(dir, "missing.sock"), "does not exist"},
-		{plain, "connection refused"},
+		{plain, "not a socket (a regular file)"},
+		{dir, "not a socket (a directory)"},
 	}
 	for _, tt := range tests {
 		err := probeOnce(t, mustParse(t, "unix://"+tt.path, Options{}))

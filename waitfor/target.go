@@ -2,12 +2,17 @@ package waitfor
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
+
+	"github.com/initd-dev/initd/safefile"
 )
 
 // Target is one thing to wait for. Probe makes a single attempt and returns
@@ -159,9 +164,37 @@ type unixTarget struct {
 
 func (t *unixTarget) String() string { return "unix://" + t.path }
 
-// Probe connects and closes the connection at once.
+// Probe connects and closes the connection at once. A refusal from
+// something that is not a socket (a regular file, a directory) says what
+// it is instead: "connection refused" would send the user looking for a
+// server that is not the problem.
 func (t *unixTarget) Probe(ctx context.Context) error {
-	return dialAndClose(ctx, "unix", t.path, t)
+	err := dialAndClose(ctx, "unix", t.path, t)
+	if err != nil && errors.Is(err, syscall.ECONNREFUSED) {
+		if fi, serr := os.Stat(t.path); serr == nil && fi.Mode().Type()&fs.ModeSocket == 0 {
+			return &TargetError{Target: t.String(), Err: &NotSocketError{Path: t.path, Kind: safefile.Kind(fi.Mode())}}
+		}
+	}
+	return err
+}
+
+// NotSocketError is a unix:// target whose path exists and is not a
+// socket. It is retried like any other failure (a server may yet replace
+// it), and reported as what it is.
+type NotSocketError struct {
+	Path string
+	// Kind is what the path is, as [safefile.Kind] says ("" for a regular
+	// file).
+	Kind string
+}
+
+// Error implements error.
+func (e *NotSocketError) Error() string {
+	kind := e.Kind
+	if kind == "" {
+		kind = "a regular file"
+	}
+	return "not a socket (" + kind + ")"
 }
 
 func dialAndClose(ctx context.Context, network, addr string, t Target) error {

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strings"
 )
 
@@ -31,16 +30,12 @@ func newHandshake(host string, opts Options) (handshake, error) {
 		ServerName: host,
 	}
 	if opts.CACertFile != "" && !opts.Insecure {
-		pemData, err := os.ReadFile(opts.CACertFile)
-		if err != nil {
-			return nil, fmt.Errorf("%w: --wait-cacert: %w", ErrBadOption, err)
-		}
 		pool, err := x509.SystemCertPool()
 		if err != nil || pool == nil {
 			pool = x509.NewCertPool()
 		}
-		if !pool.AppendCertsFromPEM(pemData) {
-			return nil, fmt.Errorf("%w: --wait-cacert %s: no PEM certificate found", ErrBadOption, opts.CACertFile)
+		if err := appendCACerts(pool, opts.CACertFile); err != nil {
+			return nil, err
 		}
 		cfg.RootCAs = pool // nil otherwise: crypto/tls uses the system roots
 	}
@@ -53,9 +48,31 @@ func newHandshake(host string, opts Options) (handshake, error) {
 	}, nil
 }
 
-// tlsReason describes a TLS failure: "TLS error: " and the part of the
-// message after the last "x509: " or "tls: " ("certificate signed by
-// unknown authority"). ok is false for other errors.
+// CheckCACertFile checks a --wait-cacert file without waiting for anything:
+// a regular file of at most [MaxCACertFile] bytes holding at least one PEM
+// certificate. `initd validate` and start-up call it whether or not an
+// https target is given. Errors wrap [ErrBadOption].
+func CheckCACertFile(path string) error {
+	return appendCACerts(x509.NewCertPool(), path)
+}
+
+// appendCACerts adds the certificates of the CA file at path to pool.
+func appendCACerts(pool *x509.CertPool, path string) error {
+	pemData, err := readCACertFile(path)
+	if err != nil {
+		return err
+	}
+	if !pool.AppendCertsFromPEM(pemData) {
+		return fmt.Errorf("%w: --wait-cacert %s: no PEM certificate found", ErrBadOption, path)
+	}
+	return nil
+}
+
+// tlsReason describes a TLS failure: "TLS error: " and the message from
+// its first "x509: " on, or else from its first "tls: " on ("x509:
+// certificate signed by unknown authority"), whole: a later "x509: " may be
+// inside the quoted hint that follows the reason. ok is false for other
+// errors.
 func tlsReason(err error) (reason string, ok bool) {
 	var (
 		verify  *tls.CertificateVerificationError
@@ -71,7 +88,7 @@ func tlsReason(err error) (reason string, ok bool) {
 	}
 	msg := err.Error()
 	for _, marker := range []string{"x509: ", "tls: "} {
-		if i := strings.LastIndex(msg, marker); i >= 0 {
+		if i := strings.Index(msg, marker); i >= 0 {
 			return "TLS error: " + msg[i:], true
 		}
 	}

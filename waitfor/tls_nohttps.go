@@ -3,8 +3,11 @@
 package waitfor
 
 import (
+	"bytes"
 	"context"
+	"encoding/pem"
 	"errors"
+	"fmt"
 	"net"
 )
 
@@ -19,3 +22,22 @@ var errNoHTTPS = errors.New("https is not available in this build (built with th
 func newHandshake(string, Options) (handshake, error) { return nil, errNoHTTPS }
 
 func tlsReason(error) (string, bool) { return "", false }
+
+// CheckCACertFile checks a --wait-cacert file: a regular file of at most
+// [MaxCACertFile] bytes holding at least one PEM "CERTIFICATE" block (this
+// build cannot parse certificates). Errors wrap [ErrBadOption].
+func CheckCACertFile(path string) error {
+	rest, err := readCACertFile(path)
+	if err != nil {
+		return err
+	}
+	for {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			return fmt.Errorf("%w: --wait-cacert %s: no PEM certificate found", ErrBadOption, path)
+		}
+		if b.Type == "CERTIFICATE" && len(bytes.TrimSpace(b.Bytes)) > 0 {
+			return nil
+		}
+	}
+}

@@ -3,8 +3,10 @@
 package waitfor
 
 import (
+	"crypto/tls"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -12,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -70,6 +73,50 @@ func TestParseCACertProblems(t *testing.T) {
 		_, err := Parse("https://web/", Options{CACertFile: file})
 		if !errors.Is(err, ErrBadOption) {
 			t.Errorf("CACertFile %s: %v, want ErrBadOption", file, err)
+		}
+	}
+}
+
+func TestTLSReasonKeepsTheReasonWhole(t *testing.T) {
+	t.Parallel()
+	// x509.UnknownAuthorityError with a hint: a second "x509: " inside a quote.
+	msg := `x509: certificate signed by unknown authority (possibly because of "x509: ECDSA verification failure" while trying to verify candidate authority certificate "ca")`
+	err := &tls.CertificateVerificationError{Err: errors.New(msg)}
+	got, ok := tlsReason(fmt.Errorf("Get: %w", err))
+	if !ok || got != "TLS error: "+msg {
+		t.Fatalf("tlsReason = %q, want the whole x509 message", got)
+	}
+}
+
+func TestCheckCACertFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	srv.Close()
+	good := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(good, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	none := filepath.Join(dir, "none.pem")
+	if err := os.WriteFile(none, []byte("not a certificate\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckCACertFile(good); err != nil {
+		t.Fatalf("CheckCACertFile(good) = %v", err)
+	}
+	for path, want := range map[string]string{
+		none:        "no PEM certificate found",
+		fifo:        "is a FIFO (named pipe), not a regular file",
+		"/dev/zero": "is a character device, not a regular file",
+		dir:         "is a directory, not a regular file",
+	} {
+		err := CheckCACertFile(path)
+		if !errors.Is(err, ErrBadOption) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckCACertFile(%s) = %v, want %q", path, err, want)
 		}
 	}
 }

@@ -2,10 +2,10 @@ package main
 
 import (
 	"errors"
-	"os"
 
 	"github.com/initd-dev/initd/cron"
 	"github.com/initd-dev/initd/procspec"
+	"github.com/initd-dev/initd/safefile"
 	"github.com/initd-dev/initd/waitfor"
 	"github.com/rs/zerolog"
 )
@@ -51,6 +51,9 @@ func preparePlan(o *options) (*plan, error) {
 	}
 	if err = p.processes(o); err != nil {
 		return nil, err
+	}
+	if len(o.command) == 0 && len(p.cronJobs) == 0 && len(p.services) == 0 && o.crontab != "" {
+		return nil, usagef("--crontab %s: no job in it and no COMMAND: nothing would run", o.crontab)
 	}
 	return p, nil
 }
@@ -114,12 +117,15 @@ func waitOptions(o *options) (waitfor.Options, error) {
 		wo.Headers = append(wo.Headers, hdr)
 	}
 	if o.waitCACert != "" {
-		if _, err := os.Stat(o.waitCACert); err != nil {
-			return wo, usagef("--wait-cacert: %w", err)
+		if err := waitfor.CheckCACertFile(o.waitCACert); err != nil {
+			return wo, usagef("%w", err)
 		}
 	}
 	return wo, nil
 }
+
+// maxCrontab is the largest --crontab file read.
+const maxCrontab = 1 << 20
 
 // cronJobs parses --cron lines and the --crontab file.
 func cronJobs(o *options) ([]cron.Job, cron.Overlap, error) {
@@ -136,7 +142,7 @@ func cronJobs(o *options) ([]cron.Job, cron.Overlap, error) {
 		jobs = append(jobs, j)
 	}
 	if o.crontab != "" {
-		f, err := os.Open(o.crontab)
+		f, err := safefile.OpenLimited(o.crontab, maxCrontab)
 		if err != nil {
 			return nil, 0, usagef("--crontab: %w", err)
 		}
@@ -144,7 +150,8 @@ func cronJobs(o *options) ([]cron.Job, cron.Overlap, error) {
 		tab, err := cron.ParseCrontab(f, o.crontab)
 		if err != nil {
 			var pe *cron.ParseError
-			if errors.As(err, &pe) {
+			var te *safefile.TooLargeError
+			if errors.As(err, &pe) || errors.As(err, &te) {
 				return nil, 0, usagef("--crontab: %w", err)
 			}
 			return nil, 0, usagef("--crontab %s: %w", o.crontab, err)
