@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/initd-dev/initd/safefile"
 	"github.com/rs/zerolog"
 	"golang.org/x/sys/unix"
 )
@@ -17,12 +19,6 @@ import (
 // DefaultRetireAfter is how long a file that was rotated away or deleted is
 // still read after its last write.
 const DefaultRetireAfter = 5 * time.Second
-
-// linger is how long a follower waits after reading new lines before it
-// looks for more. A busy file is read in batches (a hundred wake-ups a
-// second at most, instead of one per few lines); a line written after a
-// quiet spell is still copied at once. It bounds the added latency.
-const linger = 10 * time.Millisecond
 
 // readChunk is the size of one read from a followed file.
 const readChunk = 64 << 10
@@ -92,6 +88,9 @@ type Follower struct {
 	emitFn    func([]byte) error
 	emitErr   error
 	bytesRead int64
+	// problemMsg is the last problem warned about (see problem), "" once
+	// the file opened fine.
+	problemMsg string
 }
 
 // NewFollower returns a Follower of cfg.Path writing to out. It does not
@@ -126,6 +125,16 @@ func (f *Follower) Start() error {
 	if f.started.Swap(true) {
 		return fmt.Errorf("tail %s: started twice", f.path)
 	}
+	if err := f.init(); err != nil {
+		return err
+	}
+	go f.run()
+	return nil
+}
+
+// init is Start without the goroutine: the inotify instance, the watches,
+// the file opened at its end.
+func (f *Follower) init() error {
 	fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
 	if err != nil {
 		close(f.done)
@@ -141,7 +150,6 @@ func (f *Follower) Start() error {
 	f.runCtx, f.cancelRun = context.WithCancel(context.Background())
 	f.buf = make([]byte, readChunk)
 	f.sync(true)
-	go f.run()
 	return nil
 }
 
@@ -183,13 +191,12 @@ func (f *Follower) run() {
 		}
 		switch {
 		case err == nil:
-			before := f.bytesRead
+			// No pause to let lines gather: a file truncated meanwhile
+			// (copy-truncate) would lose what was written before the
+			// truncation, and a file created and renamed away meanwhile
+			// would be missed. While a batch is being read, the
+			// kernel merges further appends into one event.
 			f.handle(parseEvents(buf[:n]))
-			if f.bytesRead != before {
-				// The file is busy: let more lines gather before the
-				// next read, instead of waking for every few lines.
-				time.Sleep(linger)
-			}
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			f.retireIdle(time.Now())
 		default:
@@ -217,16 +224,20 @@ func (f *Follower) setDeadline() {
 	_ = f.ino.SetReadDeadline(d)
 }
 
-// handle reacts to one batch of events.
+// handle reacts to one batch of events: it reads the files that were
+// written to, and looks the name up again when it changed.
 func (f *Follower) handle(evs []inotifyEvent) {
-	resolve, name, data := false, false, false
+	resolve, name := false, false
+	var moved movedAway
 	for _, ev := range evs {
 		switch {
 		case ev.mask&unix.IN_Q_OVERFLOW != 0:
 			name = true
+			f.markAllDirty()
 		case ev.wd == f.dirWd && ev.mask&dirGone != 0:
 			resolve = true
 		case ev.wd == f.dirWd:
+			moved.note(ev, f.dirWant)
 			if ev.name == f.dirWant {
 				if f.dirPath == filepath.Dir(f.path) {
 					name = true
@@ -235,7 +246,7 @@ func (f *Follower) handle(evs []inotifyEvent) {
 				}
 			}
 		case ev.mask&unix.IN_IGNORED == 0:
-			data = true // an event on a followed inode
+			f.markDirty(ev.wd) // an event on a followed inode
 		}
 	}
 	if resolve {
@@ -243,18 +254,126 @@ func (f *Follower) handle(evs []inotifyEvent) {
 			f.log.Warn().Err(err).Msg("tail: cannot watch for the file any more")
 		}
 	}
-	switch {
-	case resolve || name:
+	if name && !resolve && moved.to != "" {
+		f.recoverMoved(filepath.Join(f.dirPath, moved.to))
+	}
+	if resolve || name {
 		f.sync(false)
-	case data:
-		f.readOpen() // the name is unchanged: no need to look it up
+		return
+	}
+	f.readOpen() // the name is unchanged: no need to look it up
+}
+
+// movedAway finds, in one batch of directory events, the last rename of
+// the followed name to another name of the same directory, if that name
+// was not touched again later in the batch.
+type movedAway struct {
+	cookie uint32 // of the last IN_MOVED_FROM of the followed name
+	to     string // where it went, "" if unknown or touched since
+}
+
+func (m *movedAway) note(ev inotifyEvent, want string) {
+	switch {
+	case ev.mask&unix.IN_MOVED_FROM != 0 && ev.name == want:
+		m.cookie, m.to = ev.cookie, ""
+	case ev.mask&unix.IN_MOVED_TO != 0 && m.cookie != 0 && ev.cookie == m.cookie && ev.name != want:
+		m.to, m.cookie = ev.name, 0
+	case ev.name != "" && ev.name == m.to:
+		m.to = "" // replaced, moved on or deleted since: not the file any more
 	}
 }
 
-// readOpen reads the retired files, then the current one.
+// recoverMoved reads a file that had the followed name and was renamed to
+// path within the same batch of events: a writer that rotates faster than
+// the follower wakes up creates, fills and renames a file before it was
+// ever opened here. Unless it is a file already open, it is read from its
+// start, before the file now at the name, as `tail -F` would have had it
+// had it been quick enough.
+func (f *Follower) recoverMoved(path string) {
+	file, err := safefile.Open(path)
+	if err != nil {
+		return // gone again, or not a regular file: nothing to recover
+	}
+	info, err := file.Stat()
+	born, ok := birth(file)
+	if err != nil || !ok || f.isOpen(info) || !f.newerThanOpen(born) {
+		// Without a birth time, or when it is older than a file read
+		// already (stale events), its lines could not be put in order.
+		file.Close()
+		return
+	}
+	t := &tailFile{file: file, info: info, born: born, split: lineSplitter{max: DefaultMaxLine}, lastData: time.Now()}
+	t.wd = f.watchFile(file)
+	if f.cur != nil {
+		f.readAll(f.cur) // what it had before it was renamed comes first
+		f.cur.lastData = time.Now()
+		f.retired = append(f.retired, f.cur)
+		f.cur = nil
+	}
+	f.log.Debug().Str("renamed_to", path).Msg("tail: reading a file that was created and rotated away before it was opened")
+	f.readAll(t)
+	f.retired = append(f.retired, t)
+}
+
+// isOpen reports whether the file described by info is followed already.
+func (f *Follower) isOpen(info os.FileInfo) bool {
+	if f.cur != nil && os.SameFile(f.cur.info, info) {
+		return true
+	}
+	for _, r := range f.retired {
+		if os.SameFile(r.info, info) {
+			return true
+		}
+	}
+	return false
+}
+
+// newerThanOpen reports whether a file born at born was created after
+// every open file.
+func (f *Follower) newerThanOpen(born time.Time) bool {
+	if f.cur != nil && !born.After(f.cur.born) {
+		return false
+	}
+	for _, r := range f.retired {
+		if !born.After(r.born) {
+			return false
+		}
+	}
+	return true
+}
+
+// markDirty notes that the file watched by wd was written to.
+func (f *Follower) markDirty(wd int32) {
+	if f.cur != nil && f.cur.wd == wd {
+		f.cur.dirty = true
+		return
+	}
+	for _, r := range f.retired {
+		if r.wd == wd {
+			r.dirty = true
+			return
+		}
+	}
+}
+
+// markAllDirty makes the next read look at every open file (events were
+// lost).
+func (f *Follower) markAllDirty() {
+	if f.cur != nil {
+		f.cur.dirty = true
+	}
+	for _, r := range f.retired {
+		r.dirty = true
+	}
+}
+
+// readOpen reads the retired files that were written to, then the current
+// one. A file without an inode watch is read every time.
 func (f *Follower) readOpen() {
 	for _, r := range f.retired {
-		f.readAll(r)
+		if r.dirty || r.wd < 0 {
+			f.readAll(r)
+		}
 	}
 	if f.cur != nil {
 		f.readAll(f.cur)
@@ -266,9 +385,14 @@ func (f *Follower) readOpen() {
 // file. atEnd positions a newly opened file at its end (only at Start).
 func (f *Follower) sync(atEnd bool) {
 	for _, r := range f.retired {
-		f.readAll(r)
+		if r.dirty || r.wd < 0 {
+			f.readAll(r)
+		}
 	}
 	fi, err := os.Stat(f.path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		f.problem("tail: cannot follow the path; waiting for it to become a regular file", err)
+	}
 	if f.cur != nil && (err != nil || !os.SameFile(fi, f.cur.info)) {
 		f.readAll(f.cur)
 		if err != nil {

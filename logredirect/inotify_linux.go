@@ -24,9 +24,10 @@ const (
 
 // inotifyEvent is one decoded inotify event.
 type inotifyEvent struct {
-	wd   int32
-	mask uint32
-	name string
+	wd     int32
+	mask   uint32
+	cookie uint32 // pairs IN_MOVED_FROM with IN_MOVED_TO
+	name   string
 }
 
 // parseEvents decodes the events in one read from an inotify descriptor.
@@ -40,9 +41,10 @@ func parseEvents(b []byte) []inotifyEvent {
 			break
 		}
 		evs = append(evs, inotifyEvent{
-			wd:   int32(binary.NativeEndian.Uint32(b[0:4])),
-			mask: binary.NativeEndian.Uint32(b[4:8]),
-			name: string(bytes.TrimRight(b[unix.SizeofInotifyEvent:end], "\x00")),
+			wd:     int32(binary.NativeEndian.Uint32(b[0:4])),
+			mask:   binary.NativeEndian.Uint32(b[4:8]),
+			cookie: binary.NativeEndian.Uint32(b[8:12]),
+			name:   string(bytes.TrimRight(b[unix.SizeofInotifyEvent:end], "\x00")),
 		})
 		b = b[end:]
 	}
@@ -64,7 +66,11 @@ func (f *Follower) watchDir() error {
 			f.dirWd, f.dirPath, f.dirWant = int32(wd), dir, want
 			return nil
 		}
-		if (!errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.ENOTDIR)) || dir == filepath.Dir(dir) {
+		// A missing directory, a regular file, a symbolic link loop or a
+		// name too long on the way: watch further up; following then
+		// says once what is wrong with the path (see sync).
+		up := errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) || errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENAMETOOLONG)
+		if !up || dir == filepath.Dir(dir) {
 			return fmt.Errorf("tail %s: watching directory %s: %w", f.path, dir, err)
 		}
 		dir, want = filepath.Dir(dir), filepath.Base(dir)

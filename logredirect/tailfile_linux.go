@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/initd-dev/initd/safefile"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,6 +18,8 @@ type tailFile struct {
 	off      int64
 	split    lineSplitter
 	lastData time.Time
+	born     time.Time // creation time, zero if unknown
+	dirty    bool      // written to since last read (an inode event came)
 	// tail holds the last bytes read, up to off. A file rewritten after a
 	// truncation to at least the same size is told apart by them.
 	tail    [tailCheck]byte
@@ -28,24 +31,30 @@ type tailFile struct {
 // a timestamp even when log lines end alike ("GET /health ... 200").
 const tailCheck = 4096
 
-// open starts following the file now at the path.
+// open starts following the file now at the path: a regular file only. A
+// FIFO would never end (and block its open), a device such as /dev/zero
+// would pour data without end, a socket cannot be read and a directory has
+// no lines: each is reported once and not read, and the follower waits for
+// a regular file to take the name.
 func (f *Follower) open(fi os.FileInfo, atEnd bool) {
-	if fi.IsDir() {
-		f.log.Warn().Msg("tail: the path is a directory; waiting for a file")
+	if k := safefile.Kind(fi.Mode()); k != "" {
+		f.problem("tail: the path is "+k+", not a regular file: only regular files are followed; not reading it", nil)
 		return
 	}
-	file, err := os.Open(f.path)
+	file, err := safefile.Open(f.path) // non-blocking, and the kind checked on the open file
 	if err != nil {
-		f.log.Warn().Err(err).Msg("tail: cannot open the file; trying again when it changes")
+		f.problem("tail: cannot open the file; trying again when it changes", err)
 		return
 	}
 	info, err := file.Stat()
 	if err != nil {
 		file.Close()
-		f.log.Warn().Err(err).Msg("tail: cannot stat the open file")
+		f.problem("tail: cannot stat the open file", err)
 		return
 	}
+	f.problemMsg = ""
 	t := &tailFile{file: file, info: info, split: lineSplitter{max: DefaultMaxLine}}
+	t.born, _ = birth(file)
 	if atEnd {
 		if t.off, err = file.Seek(0, io.SeekEnd); err != nil {
 			f.log.Warn().Err(err).Msg("tail: cannot seek to the end; reading from the start")
@@ -61,10 +70,25 @@ func (f *Follower) open(fi os.FileInfo, atEnd bool) {
 	f.cur = t
 }
 
+// problem logs a warning about the path once: again only when it changes
+// or after the file was opened fine in between.
+func (f *Follower) problem(msg string, err error) {
+	key := msg
+	if err != nil {
+		key += ": " + err.Error()
+	}
+	if key == f.problemMsg {
+		return
+	}
+	f.problemMsg = key
+	f.log.Warn().Err(err).Msg(msg)
+}
+
 // readAll reads t to its current end, handing complete lines to the Output.
 // A file that became shorter than what was read was truncated (copy-truncate):
 // it is read again from its start.
 func (f *Follower) readAll(t *tailFile) {
+	t.dirty = false
 	if f.truncated(t) {
 		f.log.Info().Int64("read", t.off).Msg("tail: file truncated; reading it from its start")
 		f.flushPartial(t)
@@ -87,8 +111,8 @@ func (f *Follower) readAll(t *tailFile) {
 				return
 			}
 		}
-		if err != nil {
-			if err != io.EOF {
+		if err != nil || n == 0 {
+			if err != nil && err != io.EOF {
 				f.log.Warn().Err(err).Msg("tail: reading the file failed")
 			}
 			return
@@ -146,4 +170,21 @@ func (f *Follower) closeFile(t *tailFile) {
 		_, _ = unix.InotifyRmWatch(f.inoFd, uint32(t.wd))
 	}
 	t.file.Close()
+}
+
+// birth returns when file was created (statx's btime), if the file system
+// records it.
+func birth(file *os.File) (time.Time, bool) {
+	rc, err := file.SyscallConn()
+	if err != nil {
+		return time.Time{}, false
+	}
+	var stx unix.Statx_t
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		serr = unix.Statx(int(fd), "", unix.AT_EMPTY_PATH, unix.STATX_BTIME, &stx)
+	}); err != nil || serr != nil || stx.Mask&unix.STATX_BTIME == 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(stx.Btime.Sec, int64(stx.Btime.Nsec)), true
 }

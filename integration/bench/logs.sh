@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: follow a file while a writer appends 100,000 lines of ~90 bytes,
-# without and with a rename rotation in the middle, side by side with
-# `tail -n0 -F` on the same file in the same run.
+# without and with a rename rotation in the middle, then while a writer
+# renames its file every 10 lines or truncates it every 100, side by side
+# with `tail -n0 -F` on the same file in the same run.
 #
 #   INITD=/path/to/initd integration/bench/logs.sh
 #
@@ -69,7 +70,16 @@ echo "one write(2) each; $ROUNDS rounds per scenario, summed; $(nproc) CPUs; tai
 echo
 echo "| scenario | follower | lines lost | duplicated / out of order | CPU ms (sum) | CPU vs tail -F | last line out after (worst) |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
-for rotate in none rename; do
+# Scenarios: appends only and one rename rotation (LINES lines each), then
+# the fast ones of issue 15: a writer that appends 10 lines and renames the
+# file, 300 times (3,000 lines), and one that truncates its file every 100
+# lines with no pause (5,000 lines), both as fast as they can.
+for rotate in none rename renames truncate; do
+	n=$LINES every=0
+	case $rotate in
+	renames) n=3000 every=10 ;;
+	truncate) n=5000 every=100 ;;
+	esac
 	declare -A sum=([ilost]=0 [idup]=0 [iord]=0 [tlost]=0 [tdup]=0 [tord]=0)
 	icpu=0 tcpu=0 ims=0 tms=0 wms=0
 	for round in $(seq "$ROUNDS"); do
@@ -84,12 +94,12 @@ for rotate in none rename; do
 		i0=$(cpu_ms "$ipid")
 		t0=$(cpu_ms "$tpid")
 		w0=$(date +%s%N)
-		"$lb" write -path "$d/app.log" -lines "$LINES" -size "$SIZE" -rotate "$rotate"
+		"$lb" write -path "$d/app.log" -lines "$n" -size "$SIZE" -rotate "$rotate" -every "$every"
 		wms=$(((wms + ($(date +%s%N) - w0) / 1000000)))
-		last=$((LINES - 1))
-		"$lb" waitfor -file "$d/initd.out" -line "$last" >"$d/initd.ms" &
+		last=$((n - 1))
+		"$lb" waitfor -file "$d/initd.out" -line "$last" -timeout 10s >"$d/initd.ms" &
 		w1=$!
-		"$lb" waitfor -file "$d/tail.out" -line "$last" >"$d/tail.ms" &
+		"$lb" waitfor -file "$d/tail.out" -line "$last" -timeout 10s >"$d/tail.ms" &
 		w2=$!
 		wait "$w1" "$w2"
 		sleep 0.3 # let both settle before reading CPU time
@@ -101,14 +111,18 @@ for rotate in none rename; do
 		tcpu=$(awk -v s="$tcpu" -v a="$t0" -v b="$t1" 'BEGIN { print s + b - a }')
 		ims=$(awk -v s="$ims" -v v="$(cat "$d/initd.ms")" 'BEGIN { print (v == "timeout" || s == "timeout") ? "timeout" : (v > s ? v : s) }')
 		tms=$(awk -v s="$tms" -v v="$(cat "$d/tail.ms")" 'BEGIN { print (v == "timeout" || s == "timeout") ? "timeout" : (v > s ? v : s) }')
-		read -r l1 d1 o1 < <("$lb" count -file "$d/initd.out" -lines "$LINES")
-		read -r l2 d2 o2 < <("$lb" count -file "$d/tail.out" -lines "$LINES")
+		read -r l1 d1 o1 < <("$lb" count -file "$d/initd.out" -lines "$n")
+		read -r l2 d2 o2 < <("$lb" count -file "$d/tail.out" -lines "$n")
 		sum[ilost]=$((sum[ilost] + l1)) sum[idup]=$((sum[idup] + d1)) sum[iord]=$((sum[iord] + o1))
 		sum[tlost]=$((sum[tlost] + l2)) sum[tdup]=$((sum[tdup] + d2)) sum[tord]=$((sum[tord] + o2))
 	done
 	ratio=$(awk -v i="$icpu" -v t="$tcpu" 'BEGIN { if (t > 0) printf "%.2fx", i / t; else print "n/a" }')
-	name="${rotate/none/appends only}"
-	name="${name/rename/rename rotation at line $((LINES / 2))}"
+	case $rotate in
+	none) name="appends only" ;;
+	rename) name="rename rotation at line $((LINES / 2))" ;;
+	renames) name="10 lines then rename, 300 times" ;;
+	truncate) name="truncate every 100 lines, 5,000 lines" ;;
+	esac
 	name="$name (writer: $((wms / ROUNDS)) ms)"
 	echo "| $name | initd | ${sum[ilost]} | ${sum[idup]} / ${sum[iord]} | $icpu | $ratio | $ims ms |"
 	echo "| $name | tail -n0 -F | ${sum[tlost]} | ${sum[tdup]} / ${sum[tord]} | $tcpu | 1.00x | $tms ms |"

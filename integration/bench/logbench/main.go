@@ -6,7 +6,7 @@
 // It is a benchmark tool, not part of initd, and measures nothing by
 // itself beyond wall-clock waits; CPU time is read by the script.
 //
-//	logbench write   -path P -lines N -size B [-rotate none|rename|truncate]
+//	logbench write   -path P -lines N -size B [-rotate none|rename|renames|truncate] [-every K]
 //	logbench waitfor -file OUT -line N [-timeout D]   prints milliseconds
 //	logbench count   -file OUT -lines N               prints "lost dup reordered"
 //	logbench follow  -path P                          until SIGTERM
@@ -66,21 +66,31 @@ func write(args []string) error {
 	path := fs.String("path", "", "file to append to")
 	n := fs.Int("lines", 100000, "number of lines")
 	size := fs.Int("size", 90, "bytes per line, newline included")
-	rotate := fs.String("rotate", "none", "none, rename (to PATH.1, then create PATH) in the middle")
+	rotate := fs.String("rotate", "none", "none, rename (to PATH.1, then create PATH) in the middle, "+
+		"or every -every lines: renames (the same), truncate (copy-truncate's truncation, no pause)")
+	every := fs.Int("every", 0, "lines between rotations for -rotate renames and truncate")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if (*rotate == "renames" || *rotate == "truncate") && *every <= 0 {
+		return fmt.Errorf("-rotate %s needs -every N", *rotate)
 	}
 	f, err := os.OpenFile(*path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return err
 	}
 	for i := range *n {
-		if i == *n/2 && *rotate == "rename" {
+		switch {
+		case i == *n/2 && *rotate == "rename", i > 0 && *rotate == "renames" && i%*every == 0:
 			if err := os.Rename(*path, *path+".1"); err != nil {
 				return err
 			}
 			f.Close()
 			if f, err = os.OpenFile(*path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err != nil {
+				return err
+			}
+		case i > 0 && *rotate == "truncate" && i%*every == 0:
+			if err := f.Truncate(0); err != nil { // O_APPEND: the next line goes to offset 0
 				return err
 			}
 		}

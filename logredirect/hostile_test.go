@@ -1,0 +1,166 @@
+package logredirect
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/sys/unix"
+)
+
+// handleQueued hands every event queued on f's inotify descriptor to
+// handle in one batch, as run does after a wake-up that came late.
+func handleQueued(t *testing.T, f *Follower) {
+	t.Helper()
+	buf := make([]byte, 64<<10)
+	n, err := unix.Read(f.inoFd, buf)
+	if err != nil {
+		t.Fatalf("reading inotify: %v", err)
+	}
+	f.handle(parseEvents(buf[:n]))
+}
+
+func TestFollowerReadsFilesRotatedAwayBeforeItWokeUp(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := birthOf(t, path); !ok {
+		t.Skip("no birth times on this file system: nothing can be recovered in order")
+	}
+	rec := &recorder{}
+	out := NewOutput(rec)
+	f := NewFollower(out, FollowerConfig{Path: path})
+	if err := f.init(); err != nil { // no goroutine: the test says when events are read
+		t.Fatal(err)
+	}
+	// A writer faster than the follower: three generations, each written
+	// and renamed to app.log.1 (replacing the previous one) before the
+	// follower reads a single event.
+	var want []string
+	want = append(want, appendLines(t, path, 0, 10)...) // the file open since the start
+	for gen := 1; gen <= 2; gen++ {
+		if err := os.Rename(path, path+".1"); err != nil {
+			t.Fatal(err)
+		}
+		lines := appendLines(t, path, gen*10, gen*10+10)
+		if gen == 1 {
+			// Generation 1 is replaced at app.log.1 by generation 2
+			// below: gone before anyone could open it, for tail -F too.
+			lines = nil
+		}
+		want = append(want, lines...)
+	}
+	if err := os.Rename(path, path+".1"); err != nil { // generation 2 leaves the name too
+		t.Fatal(err)
+	}
+	want = append(want, appendLines(t, path, 30, 40)...) // generation 3, at the name
+	handleQueued(t, f)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	closeOutput(t, out)
+	checkLines(t, rec.text(), "", want)
+}
+
+func birthOf(t *testing.T, path string) (time.Time, bool) {
+	t.Helper()
+	file, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	return birth(file)
+}
+
+func TestFollowerReadsOnlyRegularFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() }) // after the parallel subtests
+	regular := filepath.Join(dir, "regular")
+	if err := os.WriteFile(regular, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	loop := filepath.Join(dir, "loop")
+	if err := os.Symlink(loop, loop); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ path, warning string }{
+		{fifo, "the path is a FIFO (named pipe), not a regular file"},
+		{"/dev/zero", "the path is a character device, not a regular file"},
+		{sock, "the path is a socket, not a regular file"},
+		{dir, "the path is a directory, not a regular file"},
+		{loop, "too many levels of symbolic links"},
+		{filepath.Join(regular, "app.log"), "not a directory"},
+		{filepath.Join(dir, strings.Repeat(strings.Repeat("n", 200)+"/", 23), "app.log"), "file name too long"},
+	}
+	for _, tt := range tests {
+		t.Run(filepath.Base(tt.path), func(t *testing.T) {
+			t.Parallel()
+			var logs syncBuf
+			rec := &recorder{}
+			out := NewOutput(rec)
+			f := NewFollower(out, FollowerConfig{Path: tt.path, Logger: zerolog.New(&logs)})
+			done := make(chan error, 1)
+			go func() { done <- f.Start() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("Start: %v", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("Start blocked")
+			}
+			// Poke the directory: the follower looks again, and must not
+			// warn again.
+			_ = os.WriteFile(filepath.Join(dir, "other"), nil, 0o644)
+			stopFollower(t, f)
+			closeOutput(t, out)
+			if rec.text() != "" {
+				t.Errorf("copied %.40q from %s", rec.text(), tt.path)
+			}
+			if n := strings.Count(logs.String(), tt.warning); n != 1 {
+				t.Errorf("%d warnings with %q, want 1; log:\n%s", n, tt.warning, logs.String())
+			}
+		})
+	}
+}
+
+// syncBuf is a bytes.Buffer safe for a logger on another goroutine.
+type syncBuf struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuf) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuf) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
