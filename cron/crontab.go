@@ -14,12 +14,16 @@ import (
 // maxLine bounds one crontab line; a longer one is an error, not a silent cut.
 const maxLine = 64 << 10
 
+// maxLineErrors bounds how many bad lines ParseCrontab reports one by one.
+const maxLineErrors = 20
+
 // ParseCrontab reads a crontab: one job a line, blank lines, lines whose first
 // non-blank character is '#', and NAME=VALUE environment lines that apply to
 // the jobs below them. A CRON_TZ=ZONE line on its own sets the zone of the
 // jobs below it (a job's own CRON_TZ=/TZ= prefix wins). file names the source
-// in errors and in each Job's Source. The first malformed line stops parsing
-// with a *ParseError naming file and line.
+// in errors and in each Job's Source. Every malformed line is reported, each
+// as a *ParseError naming file and line, joined with errors.Join (the first
+// maxLineErrors of them, then their count).
 func ParseCrontab(r io.Reader, file string) ([]Job, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), maxLine)
@@ -28,7 +32,15 @@ func ParseCrontab(r io.Reader, file string) ([]Job, error) {
 		env  []string
 		zone *time.Location
 		n    int
+		errs []error
+		bad  int
 	)
+	fail := func(line int, err error) {
+		bad++
+		if bad <= maxLineErrors {
+			errs = append(errs, &ParseError{File: file, Line: line, Err: err})
+		}
+	}
 	for sc.Scan() {
 		n++
 		line := strings.TrimSpace(strings.TrimSuffix(sc.Text(), "\r"))
@@ -37,12 +49,14 @@ func ParseCrontab(r io.Reader, file string) ([]Job, error) {
 		}
 		if name, value, ok := envLine(line); ok {
 			if err := checkEnv(name, value); err != nil {
-				return nil, &ParseError{File: file, Line: n, Err: err}
+				fail(n, err)
+				continue
 			}
 			if name == "CRON_TZ" {
 				loc, err := loadZone(name, value)
 				if err != nil {
-					return nil, &ParseError{File: file, Line: n, Err: err}
+					fail(n, err)
+					continue
 				}
 				zone = loc
 				continue
@@ -52,7 +66,8 @@ func ParseCrontab(r io.Reader, file string) ([]Job, error) {
 		}
 		j, err := parseJob(line, zone)
 		if err != nil {
-			return nil, &ParseError{File: file, Line: n, Err: err}
+			fail(n, err)
+			continue
 		}
 		j.Env = append([]string(nil), env...)
 		j.Source = fmt.Sprintf("%s:%d", file, n)
@@ -60,9 +75,17 @@ func ParseCrontab(r io.Reader, file string) ([]Job, error) {
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, &ParseError{File: file, Line: n + 1, Err: fmt.Errorf("line longer than %d bytes", maxLine)}
+			fail(n+1, fmt.Errorf("line longer than %d bytes", maxLine))
+		} else {
+			fail(n, fmt.Errorf("read: %w", err))
 		}
-		return nil, &ParseError{File: file, Line: n, Err: fmt.Errorf("read: %w", err)}
+	}
+	if bad > maxLineErrors {
+		errs = append(errs, &ParseError{File: file, Line: n,
+			Err: fmt.Errorf("%d more bad lines not shown (%d in all)", bad-maxLineErrors, bad)})
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	return jobs, nil
 }

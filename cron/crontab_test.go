@@ -82,6 +82,39 @@ func TestParseCrontabErrors(t *testing.T) {
 	}
 }
 
+// Every bad line is reported, one error each, in order, not only the first.
+func TestParseCrontabEveryBadLine(t *testing.T) {
+	t.Parallel()
+	text := "61 * * * * a\n* * * * * fine\nCRON_TZ=Nowhere/Else\n* * * * 9 b\n"
+	_, err := ParseCrontab(strings.NewReader(text), "tab")
+	var lines []int
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var pe *ParseError
+		if !errors.As(e, &pe) {
+			t.Fatalf("%v is not a *ParseError", e)
+		}
+		lines = append(lines, pe.Line)
+	}
+	if !slices.Equal(lines, []int{1, 3, 4}) {
+		t.Errorf("bad lines %v, want [1 3 4]; error:\n%v", lines, err)
+	}
+	want := "crontab tab:1: minute field \"61\": 61 is outside 0-59\n"
+	if !strings.HasPrefix(err.Error(), want) || strings.Count(err.Error(), "\n") != 2 {
+		t.Errorf("error text:\n%v\nwant three lines, the first %q", err, want)
+	}
+}
+
+func TestParseCrontabManyBadLines(t *testing.T) {
+	t.Parallel()
+	_, err := ParseCrontab(strings.NewReader(strings.Repeat("junk\n", 1000)), "tab")
+	if got := strings.Count(err.Error(), "\n") + 1; got != maxLineErrors+1 {
+		t.Errorf("%d lines of error, want %d", got, maxLineErrors+1)
+	}
+	if !strings.Contains(err.Error(), "980 more bad lines not shown (1000 in all)") {
+		t.Errorf("last line of %q does not count the rest", err)
+	}
+}
+
 func TestParseCrontabReadError(t *testing.T) {
 	t.Parallel()
 	_, err := ParseCrontab(iotest.ErrReader(errors.New("disk on fire")), "tab")

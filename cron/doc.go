@@ -41,8 +41,7 @@
 //
 // # What it does not do
 //
-// No @reboot, no MAILTO, no "%" as stdin, no year field, no 7 for Sunday,
-// no catch-up of missed runs, no persistence across restarts, no
+// No @reboot, no MAILTO, no "%" as stdin, no year field, no catch-up of missed runs, no persistence across restarts, no
 // distributed locking: when one container is not enough, move to
 // Kubernetes CronJobs. It does not kill processes a finished run left
 // behind; initd's teardown does that when it exits.

@@ -25,7 +25,7 @@ func fields() [6]field {
 		{name: "hour", min: 0, max: 23},
 		{name: "day-of-month", min: 1, max: 31, question: true},
 		{name: "month", min: 1, max: 12, lookup: monthNumber},
-		{name: "day-of-week", min: 0, max: 6, question: true, lookup: weekdayNumber},
+		{name: "day-of-week", min: 0, max: 7, question: true, lookup: weekdayNumber},
 	}
 }
 
@@ -56,8 +56,10 @@ var errField = errors.New("invalid schedule field")
 //	list  = range { "," range }
 //	range = ( "*" | "?" | value [ "-" value ] ) [ "/" step ]
 //
-// Empty list items, signs, 7 for Sunday, steps larger than the field and
-// ranges that run backwards are all rejected with a message naming the field.
+// Empty list items, signs, steps larger than the field and ranges that run
+// backwards are all rejected with a message naming the field. Day-of-week
+// takes 0 to 7, 0 and 7 both Sunday, as in Vixie cron and cronie;
+// sundaySeven rewrites 7 for robfig/cron, which knows only 0-6.
 func (f field) check(word string) error {
 	if word == "" {
 		return f.errorf(word, "empty")
@@ -126,17 +128,21 @@ func (f field) value(item, s string) (int, error) {
 		return 0, f.errorf(item, "%q is not a number", s)
 	}
 	if n < f.min || n > f.max {
-		if f.name == "day-of-week" && n == 7 {
-			return 0, f.errorf(item, "7 is not accepted for Sunday, use 0 or sun")
-		}
 		return 0, f.errorf(item, "%d is outside %d-%d", n, f.min, f.max)
 	}
 	return n, nil
 }
 
 func (f field) errorf(item, format string, args ...any) error {
-	return fmt.Errorf("%w: %s %q: %s", errField, f.name, item, fmt.Sprintf(format, args...))
+	return &fieldError{fmt.Sprintf("%s field %q: %s", f.name, item, fmt.Sprintf(format, args...))}
 }
+
+// fieldError is an error about one schedule field; it is errField for
+// errors.Is without saying so in its text.
+type fieldError struct{ msg string }
+
+func (e *fieldError) Error() string        { return e.msg }
+func (e *fieldError) Is(target error) bool { return target == errField }
 
 // number accepts plain decimal digits only (no sign, no spaces), at most four
 // of them, which is more than any field needs and keeps Atoi far from overflow.
@@ -163,4 +169,57 @@ func checkFields(words []string) error {
 		}
 	}
 	return nil
+}
+
+// sundaySeven returns spec (six fields, or a descriptor) with every 7 of its
+// day-of-week field turned into 0, for robfig/cron, which takes 0-6 only.
+// A range or a step that reaches 7 ("5-7", "1-7/2") becomes the list of the
+// days it means ("5,6,0", "1,3,5,0"). Fields are already checked.
+func sundaySeven(spec string) string {
+	words := strings.Fields(spec)
+	if len(words) != 6 {
+		return spec
+	}
+	var items []string
+	for _, item := range strings.Split(words[5], ",") {
+		items = append(items, sundaySevenItem(item))
+	}
+	words[5] = strings.Join(items, ",")
+	return strings.Join(words, " ")
+}
+
+func sundaySevenItem(item string) string {
+	base, stepText, hasStep := strings.Cut(item, "/")
+	low, high, isRange := strings.Cut(base, "-")
+	lo, okLo := dayNumber(low)
+	hi, okHi := lo, okLo
+	if isRange {
+		hi, okHi = dayNumber(high)
+	}
+	switch {
+	case !okLo || !okHi: // "*" or "?"
+		return item
+	case !isRange && lo == 7: // "7", or "7/S", which is Sunday alone
+		return "0"
+	case !isRange || hi != 7: // "N/S" runs to 6 in robfig/cron as 0-6 does
+		return item
+	}
+	step := 1
+	if hasStep {
+		step, _ = number(stepText)
+	}
+	var days []string
+	for d := lo; d <= hi; d += max(step, 1) {
+		days = append(days, strconv.Itoa(d%7))
+	}
+	return strings.Join(days, ",")
+}
+
+// dayNumber reads a day-of-week number or name.
+func dayNumber(s string) (int, bool) {
+	if n, ok := weekdayNumber(s); ok {
+		return n, true
+	}
+	n, err := number(s)
+	return n, err == nil
 }

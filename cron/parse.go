@@ -3,6 +3,7 @@ package cron
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,13 +53,18 @@ type ParseError struct {
 	Err error
 }
 
-// Error names the file and line. For a --cron value it is only the
-// problem: the caller knows which option and value it passed.
+// Error names the file and line ("crontab /etc/crontab:3: ..."). For a
+// --cron value it is only the problem: the caller knows which option and
+// value it passed.
 func (e *ParseError) Error() string {
 	if e.File == "" {
-		return fmt.Sprintf("cron: %v", e.Err)
+		return e.Err.Error()
 	}
-	return fmt.Sprintf("cron: %s:%d: %v", e.File, e.Line, e.Err)
+	file := e.File
+	if q := strconv.Quote(file); q[1:len(q)-1] != file {
+		file = q // a newline or invalid UTF-8 in the name stays on one line
+	}
+	return fmt.Sprintf("crontab %s:%d: %v", file, e.Line, e.Err)
 }
 
 // Unwrap returns the underlying error.
@@ -106,7 +112,7 @@ func parseJob(line string, zone *time.Location) (Job, error) {
 		return Job{}, fmt.Errorf("%q after the schedule %q is not a command: a 6-field schedule has seconds first, "+
 			"and a year field (supercronic, Quartz) is not supported", w, j.Schedule)
 	}
-	j.sched, err = robfigParse(spec)
+	j.sched, err = robfigParse(sundaySeven(spec))
 	if err != nil {
 		return Job{}, fmt.Errorf("schedule %q: %w", j.Schedule, err)
 	}
@@ -147,7 +153,7 @@ func splitSchedule(s string) (Job, string, error) {
 		return Job{Schedule: strings.Join(words, " "), Command: rests[5], Seconds: true}, strings.Join(words, " "), nil
 	}
 	if len(words) < 5 {
-		return Job{}, "", fmt.Errorf("%q: expected 5 schedule fields, 6 with seconds first, or a descriptor like @hourly, then a command", s)
+		return Job{}, "", errors.New("expected 5 schedule fields, 6 with seconds first, or a descriptor like @hourly, then a command")
 	}
 	if err := checkFields(words[:5]); err != nil {
 		return Job{}, "", err
@@ -189,7 +195,7 @@ func loadZone(name, value string) (*time.Location, error) {
 	}
 	loc, err := time.LoadLocation(value)
 	if err != nil {
-		return nil, fmt.Errorf("%s=%s: unknown time zone: %w", name, value, err)
+		return nil, fmt.Errorf("%s=%q: %w", name, value, err)
 	}
 	return loc, nil
 }

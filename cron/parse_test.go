@@ -61,7 +61,7 @@ func TestParseLineInvalid(t *testing.T) {
 		{"CRON_TZ=", "empty time zone"},
 		{"CRON_TZ= @daily x", "empty time zone"},
 		{"TZ=Mars/Olympus * * * * * x", "unknown time zone"},
-		{"CRON_TZ=../../etc/passwd * * * * * x", "unknown time zone"},
+		{"CRON_TZ=../../etc/passwd * * * * * x", `CRON_TZ="../../etc/passwd"`},
 		{"TZ=UTC", "expected 5 schedule fields"},
 		{"* * * * *", "no command"},
 		{"* * * *", "expected 5"},
@@ -72,7 +72,8 @@ func TestParseLineInvalid(t *testing.T) {
 		{"* * 32 * * x", "day-of-month"},
 		{"* * * 13 * x", "month"},
 		{"* * * foo * x", "month"},
-		{"* * * * 7 x", "use 0 or sun"},
+		{"* * * * 8 x", "outside 0-7"},
+		{"* * * * 7-1 x", "runs backwards"},
 		{"* * * * mon-sun x", "runs backwards"},
 		{"5-1 * * * * x", "runs backwards"},
 		{"1,,2 * * * * x", "empty item"},
@@ -114,7 +115,7 @@ func TestParseLineInvalid(t *testing.T) {
 			if !errors.As(err, &pe) {
 				t.Fatalf("ParseLine(%q) = %v, want a *ParseError", tt.line, err)
 			}
-			if !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "cron: ") {
+			if msg := err.Error(); !strings.Contains(msg, tt.want) || strings.HasPrefix(msg, "cron: ") || strings.Contains(msg, "\n") {
 				t.Errorf("ParseLine(%q) = %q, want it to contain %q", tt.line, err, tt.want)
 			}
 		})
@@ -132,6 +133,7 @@ func TestFieldErrorsWrapErrField(t *testing.T) {
 func TestNextFiveAndSixFields(t *testing.T) {
 	t.Parallel()
 	from := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	day := func(d, h int) time.Time { return time.Date(2026, 3, d, h, 0, 0, 0, time.UTC) }
 	tests := []struct {
 		line string
 		want []time.Time
@@ -140,6 +142,12 @@ func TestNextFiveAndSixFields(t *testing.T) {
 		{"TZ=UTC */20 * * * * x", []time.Time{from.Add(20 * time.Minute), from.Add(40 * time.Minute), from.Add(60 * time.Minute)}},
 		{"@every 1m x", []time.Time{from.Add(time.Minute), from.Add(2 * time.Minute), from.Add(3 * time.Minute)}},
 		{"TZ=UTC @daily x", []time.Time{from.Add(14 * time.Hour), from.Add(38 * time.Hour), from.Add(62 * time.Hour)}},
+		// from is a Sunday; 7 is Sunday as in Vixie cron and cronie.
+		{"TZ=UTC 0 3 * * 7 x", []time.Time{day(8, 3), day(15, 3), day(22, 3)}},
+		{"TZ=UTC 0 3 * * 5-7 x", []time.Time{day(6, 3), day(7, 3), day(8, 3), day(13, 3)}},
+		{"TZ=UTC 0 3 * * fri-7/2 x", []time.Time{day(6, 3), day(8, 3), day(13, 3)}},
+		{"TZ=UTC 0 3 * * 1,7 x", []time.Time{day(2, 3), day(8, 3), day(9, 3)}},
+		{"TZ=UTC 0 0 3 * * 7/3 x", []time.Time{day(8, 3), day(15, 3)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
@@ -309,5 +317,26 @@ func TestNextDSTEverySecondOfRepeatedHour(t *testing.T) {
 	}
 	if next := got[3600].In(ny).Format("2006-01-02 15:04:05 MST"); next != "2027-11-01 01:00:00 EDT" {
 		t.Errorf("3601st activation %s, want 2027-11-01 01:00:00 EDT", next)
+	}
+}
+
+func TestSundaySeven(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ spec, want string }{
+		{"0 0 3 * * 7", "0 0 3 * * 0"},
+		{"0 0 3 * * 5-7", "0 0 3 * * 5,6,0"},
+		{"0 0 3 * * 1-7/2", "0 0 3 * * 1,3,5,0"},
+		{"0 0 3 * * 7/2", "0 0 3 * * 0"},
+		{"0 0 3 * * sat-7,mon", "0 0 3 * * 6,0,mon"},
+		{"0 0 3 * * 1-5", "0 0 3 * * 1-5"},
+		{"0 0 3 * * */2", "0 0 3 * * */2"},
+		{"0 0 3 * * ?", "0 0 3 * * ?"},
+		{"0 0 3 7 * *", "0 0 3 7 * *"},
+		{"@daily", "@daily"},
+	}
+	for _, tt := range tests {
+		if got := sundaySeven(tt.spec); got != tt.want {
+			t.Errorf("sundaySeven(%q) = %q, want %q", tt.spec, got, tt.want)
+		}
 	}
 }

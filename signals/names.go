@@ -17,7 +17,8 @@ const (
 	rtMax = 64
 )
 
-// ErrUnknown is wrapped by Parse errors.
+// ErrUnknown is wrapped by Parse errors. They do not repeat the input: the
+// caller names it once, with the option it came from.
 var ErrUnknown = errors.New("unknown signal")
 
 // Parse reads a signal name or number: "TERM", "SIGTERM", "sigterm", "15",
@@ -29,7 +30,7 @@ func Parse(s string) (syscall.Signal, error) {
 	}
 	if n, err := strconv.Atoi(name); err == nil {
 		if n < 1 || n > rtMax {
-			return 0, fmt.Errorf("%w %q: numbers go from 1 to %d", ErrUnknown, s, rtMax)
+			return 0, fmt.Errorf("%w: numbers go from 1 to %d", ErrUnknown, rtMax)
 		}
 		return syscall.Signal(n), nil
 	}
@@ -48,7 +49,7 @@ func Parse(s string) (syscall.Signal, error) {
 	if sig, ok := parseRT(name); ok {
 		return sig, nil
 	}
-	return 0, fmt.Errorf("%w %q", ErrUnknown, s)
+	return 0, fmt.Errorf("%w (a name like TERM, SIGTERM or sigterm, or a number)", ErrUnknown)
 }
 
 func parseRT(name string) (syscall.Signal, bool) {

@@ -1,6 +1,7 @@
 package signals
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"syscall"
@@ -25,19 +26,19 @@ func (r Rewrites) Apply(sig syscall.Signal) (syscall.Signal, bool) {
 func ParseRewrite(s string) (from, to syscall.Signal, err error) {
 	f, t, ok := strings.Cut(s, ":")
 	if !ok {
-		return 0, 0, fmt.Errorf("rewrite %q: want FROM:TO", s)
+		return 0, 0, errors.New("want FROM:TO, two signals")
 	}
 	if from, err = Parse(f); err != nil {
-		return 0, 0, fmt.Errorf("rewrite %q: %w", s, err)
+		return 0, 0, fmt.Errorf("FROM: %w", err)
 	}
 	if !Forwardable(from) {
-		return 0, 0, fmt.Errorf("rewrite %q: %s is never forwarded, so it cannot be rewritten", s, Name(from))
+		return 0, 0, fmt.Errorf("%s is never forwarded, so it cannot be rewritten", Name(from))
 	}
 	if strings.TrimSpace(t) == "0" {
 		return from, 0, nil
 	}
 	if to, err = Parse(t); err != nil {
-		return 0, 0, fmt.Errorf("rewrite %q: %w", s, err)
+		return 0, 0, fmt.Errorf("TO: %w", err)
 	}
 	return from, to, nil
 }

@@ -45,7 +45,7 @@ func prepareConfig(o *options) (*configPlan, error) {
 	for _, f := range o.envFiles {
 		vars, err := environ.ReadFile(f)
 		if err != nil {
-			return nil, usagef("--env-file: %w", err)
+			return nil, usagef("%w", err) // names the env-file
 		}
 		p.envFiles = append(p.envFiles, vars)
 	}
@@ -55,13 +55,13 @@ func prepareConfig(o *options) (*configPlan, error) {
 			return nil, err
 		}
 		if p.templates, err = templates.Parse(specs...); err != nil {
-			return nil, usagef("--template: %w", err)
+			return nil, usagef("%w", err) // names the --template
 		}
 	}
 	if o.user != "" {
 		spec, err := privdrop.ParseSpec(o.user)
 		if err != nil {
-			return nil, usagef("--user: %w", err)
+			return nil, usagef("%w", err) // names the --user
 		}
 		p.user = &spec
 	}
@@ -73,7 +73,7 @@ func parseTemplateSpecs(args []string) ([]templates.Spec, error) {
 	for _, a := range args {
 		s, err := templates.ParseSpec(a)
 		if err != nil {
-			return nil, usagef("template %q: %w", a, err)
+			return nil, usagef("%w", err) // names the --template
 		}
 		specs = append(specs, s)
 	}

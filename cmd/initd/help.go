@@ -21,7 +21,8 @@ Usage:
   initd validate [OPTIONS] [--] [COMMAND]   check the configuration, start nothing (exit 0 or 2)
   initd version | help
 
-Options stop at the first word that is not an option; "--" ends them too.
+Options stop at the first word that is not an option; "--" ends them too
+(initd wait and initd check also take options after their targets).
 Every option is also read from INITD_<NAME> (--stop-signal = INITD_STOP_SIGNAL);
 a flag wins over the variable. Signals: TERM, SIGTERM, sigterm or 15.
 Durations: 500ms, 10s, 2m.

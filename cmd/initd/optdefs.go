@@ -145,8 +145,17 @@ func optionDefs() []optDef {
 			help: "prefix every copied line with [NAME], NAME being the file's base name",
 			set:  flag(func(o *options) *bool { return &o.tailPrefix })},
 		{name: "syslog", kind: optionalArg, arg: "[=PATH]", def: defaultSyslogPath, group: "logs",
-			help: "listen on a syslog socket and write each message to stdout as one line",
+			help: "listen on a syslog socket and write each message to stdout as one line; =false turns it off",
 			set: func(o *options, v string) error {
+				// true/1 and false/0 are switches, not socket names (a
+				// socket called false is --syslog=./false).
+				if on, err := parseBool(v); err == nil {
+					o.syslog = ""
+					if on {
+						o.syslog = defaultSyslogPath
+					}
+					return nil
+				}
 				if v == "" {
 					v = defaultSyslogPath
 				}

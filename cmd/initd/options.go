@@ -3,14 +3,17 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/initd-dev/initd/procspec"
 	"github.com/initd-dev/initd/signals"
 	"github.com/initd-dev/initd/waitfor"
+	"github.com/rs/zerolog"
 	"golang.org/x/sys/unix"
 )
 
@@ -140,6 +143,13 @@ var errHelp = errors.New("help requested")
 // INITD_* variable. It returns the remaining words. Only options for which
 // allow returns true are accepted.
 func parseOptions(args []string, getenv func(string) string, allow func(*optDef) bool) (*options, []string, error) {
+	return parseArgs(args, getenv, allow, false)
+}
+
+// parseArgs is parseOptions; with interleaved, options may also come
+// between and after the other words (initd wait TARGET --wait-timeout 30s):
+// only "--" ends them. That is safe where no other word can start with '-'.
+func parseArgs(args []string, getenv func(string) string, allow func(*optDef) bool, interleaved bool) (*options, []string, error) {
 	defs := optionDefs()
 	byName := make(map[string]*optDef, len(defs))
 	for i := range defs {
@@ -158,12 +168,16 @@ func parseOptions(args []string, getenv func(string) string, allow func(*optDef)
 			return nil, nil, errHelp
 		}
 		if len(a) < 2 || a[0] != '-' {
+			if interleaved {
+				rest = append(rest, a)
+				continue
+			}
 			break
 		}
 		name, val, hasVal := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
 		d := byName[name]
 		if d == nil || !allow(d) {
-			return nil, nil, usagef("unknown option %s (see initd help)", a)
+			return nil, nil, unknownOption(a, name, d, defs, allow)
 		}
 		if !d.repeat && len(given[name]) > 0 {
 			return nil, nil, usagef("--%s given twice", name)
@@ -187,7 +201,7 @@ func parseOptions(args []string, getenv func(string) string, allow func(*optDef)
 		}
 		given[name] = append(given[name], val)
 	}
-	rest = args[i:]
+	rest = append(rest, args[i:]...)
 
 	o := defaultOptions()
 	for i := range defs {
@@ -203,13 +217,153 @@ func parseOptions(args []string, getenv func(string) string, allow func(*optDef)
 		for _, v := range vals {
 			if err := d.set(o, v); err != nil {
 				if fromFlag {
-					return nil, nil, usagef("--%s %q: %w", d.name, v, err)
+					return nil, nil, usagef("--%s %s: %w", d.name, quote(v), err)
 				}
-				return nil, nil, usagef("%s=%q: %w", d.envName(), v, err)
+				return nil, nil, usagef("%s=%s: %w", d.envName(), quote(v), err)
 			}
 		}
 	}
 	return o, rest, nil
+}
+
+// unknownOption is the error for an option word that is not in the table,
+// or not one of this subcommand's: it names the word once, quoted, and the
+// closest option there is.
+func unknownOption(word, name string, d *optDef, defs []optDef, allow func(*optDef) bool) error {
+	if d != nil {
+		return usagef("--%s is not an option here: initd wait and initd check take only the waiting and logging options (see initd help)", name)
+	}
+	var names []string
+	for i := range defs {
+		if allow(&defs[i]) {
+			names = append(names, defs[i].name)
+		}
+	}
+	if near := closest(name, names); near != "" {
+		return usagef("unknown option %s: did you mean --%s? (see initd help)", quote(word), near)
+	}
+	return usagef("unknown option %s (see initd help)", quote(word))
+}
+
+// maxQuoted bounds how much of a value a message repeats.
+const maxQuoted = 64
+
+// quote returns v as a message shows it: in double quotes with newlines,
+// control bytes and invalid UTF-8 escaped (strconv.Quote), so that one
+// error stays one line; a value longer than maxQuoted bytes is cut, and its
+// length said: "aaaa"… (300 bytes).
+func quote(v string) string {
+	if len(v) <= maxQuoted {
+		return strconv.Quote(v)
+	}
+	cut := maxQuoted
+	for cut > maxQuoted-utf8.UTFMax && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(v[:cut]), len(v))
+}
+
+// closest returns the candidate nearest to word when it is near enough to
+// be what was meant (a typo or a shortened name), or "".
+func closest(word string, candidates []string) string {
+	best, bestDist := "", -1
+	for _, c := range candidates {
+		d := editDistance(word, c)
+		if len(word) >= 4 && strings.HasPrefix(c, word) {
+			d = min(d, 1)
+		}
+		if d <= max(1, len(c)/4) && (bestDist < 0 || d < bestDist) {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the number of single-byte insertions, deletions,
+// substitutions and swaps of neighbours that turn a into b.
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return max(len(a), len(b))
+	}
+	// d[i][j] is the distance between a[:i] and b[:j].
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
+}
+
+// selfSetVariables are the INITD_* variables initd sets for the processes
+// it starts (and the test suite sets for itself), not options: seeing one
+// in the environment is no typo.
+var selfSetVariables = [...]string{
+	"INITD_MEMORY_LIMIT_BYTES", "INITD_CPU_LIMIT", "INITD_EXIT_STATUS", "INITD_HOOK_ENV",
+	"INITD_TEST_HELPER", "INITD_BINARY",
+}
+
+// unknownVariables returns one warning for each INITD_* variable in env
+// (NAME=VALUE entries) that is neither an option's variable nor one initd
+// sets itself, with the closest option variable when there is one. Such a
+// variable is most likely a typo that would otherwise be ignored silently.
+func unknownVariables(env []string) []string {
+	defs := optionDefs()
+	known := make(map[string]bool, len(defs)+len(selfSetVariables))
+	var names []string
+	for i := range defs {
+		known[defs[i].envName()] = true
+		names = append(names, defs[i].envName())
+	}
+	for _, n := range selfSetVariables {
+		known[n] = true
+	}
+	var warnings []string
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "INITD_") || known[name] {
+			continue
+		}
+		w := "unknown variable " + quote(name) + " ignored"
+		if near := closest(name, names); near != "" {
+			w += ": did you mean " + near + "?"
+		}
+		warnings = append(warnings, w)
+	}
+	return warnings
+}
+
+// warnUnknownVariables logs unknownVariables(env), one warning each.
+func warnUnknownVariables(log zerolog.Logger, env []string) {
+	for _, w := range unknownVariables(env) {
+		log.Warn().Msg(w)
+	}
+}
+
+// printError writes err to w as initd's message: "initd: " and the error,
+// one line for each error joined in it (validate's bad crontab lines).
+func printError(w io.Writer, err error) {
+	var b strings.Builder
+	for line := range strings.SplitSeq(err.Error(), "\n") {
+		b.WriteString("initd: ")
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	io.WriteString(w, b.String())
 }
 
 // envValues splits an option's environment value: repeatable options take
@@ -218,9 +372,6 @@ func parseOptions(args []string, getenv func(string) string, allow func(*optDef)
 func envValues(d *optDef, v string) []string {
 	if v == "" {
 		return nil
-	}
-	if d.kind == optionalArg && isTrue(v) {
-		v = ""
 	}
 	if !d.repeat {
 		return []string{v}
@@ -240,11 +391,6 @@ func envValues(d *optDef, v string) []string {
 	return out
 }
 
-func isTrue(v string) bool {
-	b, err := strconv.ParseBool(v)
-	return err == nil && b
-}
-
 func parseBool(v string) (bool, error) {
 	switch strings.ToLower(strings.TrimSpace(v)) {
 	case "1", "t", "true", "yes", "y", "on":
@@ -256,7 +402,11 @@ func parseBool(v string) (bool, error) {
 }
 
 func parseDuration(v string) (time.Duration, error) {
-	d, err := time.ParseDuration(strings.TrimSpace(v))
+	v = strings.TrimSpace(v)
+	d, err := time.ParseDuration(v)
+	if err != nil && durationSyntax(v) {
+		return 0, errors.New("out of range (at most 2562047h)")
+	}
 	if err != nil {
 		return 0, errors.New("not a duration (examples: 500ms, 10s, 2m)")
 	}
@@ -264,6 +414,37 @@ func parseDuration(v string) (time.Duration, error) {
 		return 0, errors.New("must not be negative")
 	}
 	return d, nil
+}
+
+// durationSyntax reports whether v is written as a Go duration (numbers,
+// each with a unit), whatever its size: time.ParseDuration's error does not
+// tell a typo from a value too large.
+func durationSyntax(v string) bool {
+	v = strings.TrimLeft(v, "+-")
+	if v == "" {
+		return false
+	}
+	isNum := func(c byte) bool { return c >= '0' && c <= '9' || c == '.' }
+	for v != "" {
+		i := 0
+		for i < len(v) && isNum(v[i]) {
+			i++
+		}
+		j := i
+		for j < len(v) && !isNum(v[j]) {
+			j++
+		}
+		switch v[i:j] {
+		case "ns", "us", "µs", "μs", "ms", "s", "m", "h":
+		default:
+			return false
+		}
+		if i == 0 {
+			return false
+		}
+		v = v[j:]
+	}
+	return true
 }
 
 func parseRemap(v string) (from, to int, err error) {

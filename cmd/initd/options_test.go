@@ -50,6 +50,16 @@ func TestParseOptions(t *testing.T) {
 			check: func(o *options) bool { return o.syslog == "/tmp/s" }},
 		{name: "syslog env true", args: []string{"x"}, env: []string{"INITD_SYSLOG=true"}, rest: []string{"x"},
 			check: func(o *options) bool { return o.syslog == "/dev/log" }},
+		{name: "syslog false", args: []string{"--syslog=false", "x"}, rest: []string{"x"},
+			check: func(o *options) bool { return o.syslog == "" }},
+		{name: "syslog 1", args: []string{"--syslog=1", "x"}, rest: []string{"x"},
+			check: func(o *options) bool { return o.syslog == "/dev/log" }},
+		{name: "syslog env false", args: []string{"x"}, env: []string{"INITD_SYSLOG=false"}, rest: []string{"x"},
+			check: func(o *options) bool { return o.syslog == "" }},
+		{name: "syslog env 0", args: []string{"x"}, env: []string{"INITD_SYSLOG=0"}, rest: []string{"x"},
+			check: func(o *options) bool { return o.syslog == "" }},
+		{name: "syslog socket named false", args: []string{"--syslog=./false", "x"}, rest: []string{"x"},
+			check: func(o *options) bool { return o.syslog == "./false" }},
 		{name: "grace 0", args: []string{"--grace", "0", "x"}, rest: []string{"x"},
 			check: func(o *options) bool { return o.grace == 0 }},
 		{name: "services, one a line, commas kept", args: []string{"--service", "a=sleep 1", "x"}, env: []string{"INITD_SERVICE=ignored=true"},
@@ -131,4 +141,91 @@ func FuzzParseOptions(f *testing.F) {
 		all := func(*optDef) bool { return true }
 		_, _, _ = parseOptions(strings.Split(args, "\x00"), env(strings.Split(envv, "|")...), all)
 	})
+}
+func TestParseArgsInterleaved(t *testing.T) {
+	t.Parallel()
+	wait := func(d *optDef) bool { return d.wait }
+	o, rest, err := parseArgs([]string{"tcp://a:1", "--wait-timeout", "30s", "tcp://b:2", "--log-level=debug", "--", "--odd"}, env(), wait, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.waitTimeout != 30*time.Second || o.logLevel != "debug" || strings.Join(rest, " ") != "tcp://a:1 tcp://b:2 --odd" {
+		t.Errorf("timeout %v, level %s, rest %q", o.waitTimeout, o.logLevel, rest)
+	}
+}
+
+// Every error is one line that names the bad value once, quoted and cut,
+// with no internal suffix; a near miss gets a suggestion.
+func TestParseErrorMessages(t *testing.T) {
+	t.Parallel()
+	all := func(*optDef) bool { return true }
+	long := strings.Repeat("a", 128<<10)
+	tests := []struct {
+		args []string
+		env  []string
+		want string
+	}{
+		{args: []string{"--grce", "1s", "x"}, want: `unknown option "--grce": did you mean --grace? (see initd help)`},
+		{args: []string{"--wait-time", "1s", "x"}, want: `unknown option "--wait-time": did you mean --wait-timeout? (see initd help)`},
+		{args: []string{"--zzz", "x"}, want: `unknown option "--zzz" (see initd help)`},
+		{args: []string{"--fo\no\xff", "x"}, want: `unknown option "--fo\no\xff" (see initd help)`},
+		{args: []string{"--grace", "99999999h", "x"}, want: `--grace "99999999h": out of range (at most 2562047h)`},
+		{args: []string{"--grace", "soon", "x"}, want: `--grace "soon": not a duration (examples: 500ms, 10s, 2m)`},
+		{args: []string{"--grace", "10", "x"}, want: `--grace "10": not a duration (examples: 500ms, 10s, 2m)`},
+		{args: []string{"--grace", "", "x"}, want: `--grace "": not a duration (examples: 500ms, 10s, 2m)`},
+		{args: []string{"--stop-signal", "FOO", "x"}, want: `--stop-signal "FOO": unknown signal (a name like TERM, SIGTERM or sigterm, or a number)`},
+		{args: []string{"--rewrite", "USR1:BAR", "x"}, want: `--rewrite "USR1:BAR": TO: unknown signal (a name like TERM, SIGTERM or sigterm, or a number)`},
+		{args: []string{"--rewrite", "KILL:TERM", "x"}, want: `--rewrite "KILL:TERM": SIGKILL is never forwarded, so it cannot be rewritten`},
+		{args: []string{"x"}, env: []string{"INITD_GRACE=1 s"}, want: `INITD_GRACE="1 s": not a duration (examples: 500ms, 10s, 2m)`},
+		{args: []string{"--stop-signal", long, "x"},
+			want: `--stop-signal "` + strings.Repeat("a", 64) + `"… (131072 bytes): unknown signal (a name like TERM, SIGTERM or sigterm, or a number)`},
+	}
+	for _, tt := range tests {
+		_, _, err := parseOptions(tt.args, env(tt.env...), all)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%.40q: got  %v\nwant %s", tt.args, err, tt.want)
+		}
+	}
+}
+
+func TestQuote(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"plain", `"plain"`},
+		{"a\nb", `"a\nb"`},
+		{"\xff", `"\xff"`},
+		{strings.Repeat("x", 64), `"` + strings.Repeat("x", 64) + `"`},
+		{strings.Repeat("x", 65), `"` + strings.Repeat("x", 64) + `"… (65 bytes)`},
+		// A cut never splits a character: é is two bytes, at 63-64.
+		{strings.Repeat("x", 63) + "é" + "yyy", `"` + strings.Repeat("x", 63) + `"… (68 bytes)`},
+	}
+	for _, tt := range tests {
+		if got := quote(tt.in); got != tt.want {
+			t.Errorf("quote(%.70q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestUnknownVariables(t *testing.T) {
+	t.Parallel()
+	got := unknownVariables([]string{
+		"INITD_STOP_SINGAL=QUIT", "INITD_GRACE=1s", "INITD_MEMORY_LIMIT_BYTES=1", "INITD_CPU_LIMIT=1",
+		"INITD_EXIT_STATUS=0", "INITD_HOOK_ENV=/x", "INITD_TEST_HELPER=x", "PATH=/bin", "INITD_WHATEVER=1", "XINITD_X=1",
+	})
+	want := []string{
+		`unknown variable "INITD_STOP_SINGAL" ignored: did you mean INITD_STOP_SIGNAL?`,
+		`unknown variable "INITD_WHATEVER" ignored`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+func TestPrintErrorOneLineEach(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	printError(&b, errors.Join(errors.New("one"), errors.New("two")))
+	if b.String() != "initd: one\ninitd: two\n" {
+		t.Errorf("got %q", b.String())
+	}
 }

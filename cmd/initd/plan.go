@@ -107,12 +107,12 @@ func waitOptions(o *options) (waitfor.Options, error) {
 	}
 	var err error
 	if wo.Statuses, err = waitfor.ParseStatuses(o.waitStatus); err != nil {
-		return wo, usagef("--wait-status: %w", err)
+		return wo, usagef("%w", err) // names --wait-status
 	}
 	for _, h := range o.waitHeaders {
 		hdr, err := waitfor.ParseHeader(h)
 		if err != nil {
-			return wo, usagef("--wait-header: %w", err)
+			return wo, usagef("%w", err) // names --wait-header
 		}
 		wo.Headers = append(wo.Headers, hdr)
 	}
@@ -137,7 +137,7 @@ func cronJobs(o *options) ([]cron.Job, cron.Overlap, error) {
 	for _, line := range o.crons {
 		j, err := cron.ParseLine(line)
 		if err != nil {
-			return nil, 0, usagef("--cron %q: %w", line, err)
+			return nil, 0, usagef("--cron %s: %w", quote(line), err)
 		}
 		jobs = append(jobs, j)
 	}
@@ -149,12 +149,11 @@ func cronJobs(o *options) ([]cron.Job, cron.Overlap, error) {
 		defer f.Close()
 		tab, err := cron.ParseCrontab(f, o.crontab)
 		if err != nil {
-			var pe *cron.ParseError
 			var te *safefile.TooLargeError
-			if errors.As(err, &pe) || errors.As(err, &te) {
-				return nil, 0, usagef("--crontab: %w", err)
+			if errors.As(err, &te) {
+				return nil, 0, usagef("--crontab: %w", te)
 			}
-			return nil, 0, usagef("--crontab %s: %w", o.crontab, err)
+			return nil, 0, usagef("%w", err) // one "crontab FILE:LINE: ..." line each
 		}
 		jobs = append(jobs, tab...)
 	}

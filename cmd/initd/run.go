@@ -68,6 +68,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer out.close(logDrain)
 	log := newLogger(o, out.log)
 	p.warnSkipped(log)
+	warnUnknownVariables(log, os.Environ())
 	return supervise(ctx, o, p, out, log, trap)
 }
 
@@ -92,7 +93,7 @@ func reportParse(err error, stdout, stderr io.Writer) int {
 		writeHelp(stdout)
 		return 0
 	}
-	fmt.Fprintf(stderr, "initd: %v\n", err)
+	printError(stderr, err)
 	var ue *usageError
 	if errors.As(err, &ue) {
 		return exitUsage

@@ -53,11 +53,12 @@ func runValidate(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return reportParse(err, stdout, stderr)
 	}
+	warnUnknownVariables(newLogger(o, stderr), os.Environ())
 	o.command = rest
 	p, err := preparePlan(o)
 	if err == nil && o.user != "" {
 		if _, rerr := privdrop.Resolve(*p.config.user); rerr != nil {
-			err = usagef("--user: %w", rerr)
+			err = usagef("%w", rerr) // names the --user
 		}
 	}
 	if err == nil && p.config.templates != nil {

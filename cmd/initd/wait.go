@@ -20,7 +20,9 @@ import (
 // signal ends either with 128+signal, which matters in a Kubernetes init
 // container where initd wait is PID 1.
 func runWaitCommand(ctx context.Context, name string, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	o, rest, err := parseOptions(args, getenv, func(d *optDef) bool { return d.wait })
+	// Options may also follow the targets (initd wait tcp://db:5432
+	// --wait-timeout 30s): a target never starts with '-'.
+	o, rest, err := parseArgs(args, getenv, func(d *optDef) bool { return d.wait }, true)
 	if err != nil {
 		return reportParse(err, stdout, stderr)
 	}
@@ -33,6 +35,7 @@ func runWaitCommand(ctx context.Context, name string, args []string, getenv func
 		var targets []waitfor.Target
 		if targets, err = waitfor.ParseAll(rest, wo); err == nil {
 			log := newLogger(o, stderr)
+			warnUnknownVariables(log, os.Environ())
 			wo.Log = log
 			return waitOrCheck(ctx, name, targets, wo, log)
 		}
