@@ -294,7 +294,7 @@ func TestUsageErrors(t *testing.T) {
 		env  []string
 		msg  string
 	}{
-		{args: []string{"--bogus", "true"}, msg: "unknown option --bogus"},
+		{args: []string{"--bogus", "true"}, msg: `unknown option "--bogus"`},
 		{args: []string{"--stop-signal", "NOPE", "true"}, msg: "--stop-signal"},
 		{args: []string{"--stop-signal", "KILL", "true"}, msg: "stop signal"},
 		{args: []string{"--grace", "ten", "true"}, msg: "--grace"},

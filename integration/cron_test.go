@@ -190,7 +190,7 @@ func TestCronUsageErrors(t *testing.T) {
 		{"missing crontab", []string{"--crontab", tab + ".missing"}, "crontab"},
 		{"overlap", []string{"--cron-overlap", "queue", "--cron", "@daily x"}, "queue"},
 		{"timeout", []string{"--cron-timeout", "soon", "--cron", "@daily x"}, "soon"},
-		{"with command", []string{"--cron", "* * * * 7 x", "--", "true"}, "day-of-week"},
+		{"with command", []string{"--cron", "* * * * 8 x", "--", "true"}, "day-of-week"},
 		{"validate", []string{"validate", "--cron", "TZ= @daily x"}, "empty time zone"},
 	}
 	for _, tt := range tests {

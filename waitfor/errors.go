@@ -102,7 +102,8 @@ func (e *NotReadyError) Unwrap() []error {
 var errNoAnswer = errors.New("no answer before the deadline")
 
 // Reason turns a probe error into the few words a person needs: "connection
-// refused", "DNS: no such host", "status 503", "timeout", "TLS error: ...".
+// refused", "DNS: no such host", "status 503", "attempt timed out", "TLS
+// error: ...".
 func Reason(err error) string {
 	var (
 		status  *StatusError
@@ -142,7 +143,7 @@ func Reason(err error) string {
 	case errors.Is(err, errNoAnswer):
 		return errNoAnswer.Error()
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
-		return "timeout"
+		return "attempt timed out"
 	}
 	return err.Error()
 }

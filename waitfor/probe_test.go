@@ -247,7 +247,7 @@ func TestProbeHTTPSilentServerTimesOut(t *testing.T) {
 		if took := time.Since(start); took > time.Second {
 			t.Errorf("%s: the probe took %v despite a 200ms timeout", scheme, took)
 		}
-		if Reason(err) != "timeout" {
+		if Reason(err) != "attempt timed out" {
 			t.Errorf("%s: %v (reason %q), want timeout", scheme, err, Reason(err))
 		}
 	}

@@ -64,9 +64,10 @@ func ParseAll(list []string, opts Options) ([]Target, error) {
 }
 
 // badTarget builds the parse error. The target is shown redacted: a URL
-// password never reaches a message, even for a bad target.
+// password never reaches a message, even for a bad target, and it is
+// quoted, so that a newline in it cannot split the message.
 func badTarget(s, why string) error {
-	return fmt.Errorf("%w %s: %s", ErrBadTarget, redact(s), why)
+	return fmt.Errorf("%w %q: %s", ErrBadTarget, redact(s), why)
 }
 
 // redact hides the password of a URL-looking string, also when it does not

@@ -2,6 +2,7 @@ package waitfor
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -59,7 +60,7 @@ func All(ctx context.Context, targets []Target, opts Options) error {
 			last[u.index] = u.err
 		case <-progress:
 			log.Info().Str("not_ready", summary(targets, last)).Str("elapsed", time.Since(start).Round(time.Second).String()).
-				Msg("still waiting")
+				Msg("not ready yet")
 		}
 	}
 	cancel()
@@ -175,12 +176,17 @@ func notReadyErrors(targets []Target, last []error) []*TargetError {
 }
 
 // summary lists the targets not ready: "tcp://db:5432 (connection refused),
-// http://web/health (status 503)".
+// http://web/health (status 503)"; a target whose first attempt is still
+// running has "no answer yet" (the deadline has not passed).
 func summary(targets []Target, last []error) string {
 	var parts []string
 	for i, err := range last {
+		reason := Reason(err)
+		if errors.Is(err, errNoAnswer) {
+			reason = "no answer yet"
+		}
 		if err != nil {
-			parts = append(parts, targets[i].String()+" ("+Reason(err)+")")
+			parts = append(parts, targets[i].String()+" ("+reason+")")
 		}
 	}
 	return strings.Join(parts, ", ")

@@ -111,7 +111,7 @@ func TestAllDeadline(t *testing.T) {
 	}{
 		// the first attempt at the silent server outlives the deadline
 		{"long attempts", 0, []string{"connection refused", "no answer before the deadline"}},
-		{"short attempts", 100 * time.Millisecond, []string{"connection refused", "timeout"}},
+		{"short attempts", 100 * time.Millisecond, []string{"connection refused", "attempt timed out"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -246,12 +246,12 @@ func TestAllProgressLogNamesReasonsNotSecrets(t *testing.T) {
 			t.Errorf("a secret reached the log or the error:\n%s", out)
 		}
 	}
-	for _, want := range []string{"still waiting", "status 503", "connection refused", "me:xxxxx@"} {
+	for _, want := range []string{"not ready yet", "status 503", "connection refused", "me:xxxxx@"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log and error lack %q:\n%s", want, out)
 		}
 	}
-	if n := strings.Count(buf.String(), "still waiting"); n < 1 || n > 3 {
+	if n := strings.Count(buf.String(), "not ready yet"); n < 1 || n > 3 {
 		t.Errorf("%d progress lines in 600ms at one per 200ms:\n%s", n, out)
 	}
 	if n := strings.Count(buf.String(), "target not ready"); n != 2 {
@@ -283,7 +283,7 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("Check: %v; want two targets not ready", err)
 	}
 	if !strings.HasPrefix(err.Error(), "check: tcp://") || !strings.Contains(err.Error(), "connection refused; http://") ||
-		!strings.HasSuffix(err.Error(), ": timeout") {
+		!strings.HasSuffix(err.Error(), ": attempt timed out") {
 		t.Errorf("message %q", err)
 	}
 }
