@@ -157,6 +157,8 @@ func skipStructuredData(b []byte) ([]byte, bool) {
 // [TIMESTAMP] [HOSTNAME] TAG[PID]: MSG, where the timestamp is
 // "Mmm dd hh:mm:ss" or RFC 3339, the hostname is there for messages that
 // went through a relay, and everything that does not fit is message text.
+// The hostname may be empty: nginx sends "<189>Nov 29 02:35:45  nginx: ...",
+// two spaces after the timestamp.
 func parse3164(m *syslogMessage, b []byte) {
 	b = skip3164Timestamp(b)
 	m.msg = b
@@ -166,7 +168,7 @@ func parse3164(m *syslogMessage, b []byte) {
 		return
 	}
 	word2, rest2, _ := bytes.Cut(rest, []byte(" "))
-	if prog, pid, ok := parseTag(word2); ok && len(word) > 0 {
+	if prog, pid, ok := parseTag(word2); ok {
 		m.program, m.pid, m.msg = prog, pid, rest2
 	}
 }
