@@ -58,8 +58,8 @@ func (s *supervisor) startCron(st *started) {
 		StopSignal: s.o.stopSignal,
 		Env:        st.env,
 		Credential: st.cred,
-		Stdout:     s.out.stdout,
-		Stderr:     s.out.stderr,
+		Stdout:     jobLines(s.o, s.out.stdout, "stdout"),
+		Stderr:     jobLines(s.o, s.out.stderr, "stderr"),
 		Log:        s.log,
 	}
 	go func() {
