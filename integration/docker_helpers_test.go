@@ -71,9 +71,10 @@ func newDockerSuite(t *testing.T) *dockerSuite {
 	if _, err := os.Stat(busyboxPath); err != nil {
 		skipOrFail(t, "Docker tests need a static busybox at %s: %v (apt-get install busybox-static)", busyboxPath, err)
 	}
+	sweepStaleDaemonDirs(t)
 	// A short root: the daemon's and containerd's unix sockets live under
 	// it, and a socket path is limited to 107 bytes.
-	root, err := os.MkdirTemp("", "idk-")
+	root, err := os.MkdirTemp("", dockerRootPattern)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +95,36 @@ func newDockerSuite(t *testing.T) *dockerSuite {
 		skipOrFail(t, "start dockerd: %v", err)
 	}
 	return s
+}
+
+// dockerRootPattern names the suite's temporary directory.
+const dockerRootPattern = "idk-"
+
+// sweepStaleDaemonDirs removes what earlier runs left when they were
+// killed before their cleanup ran: directories of the suite older than
+// staleAge whose daemon is gone (it got SIGTERM when the test process
+// died).
+func sweepStaleDaemonDirs(t *testing.T) {
+	age, err := time.ParseDuration(staleAge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), dockerRootPattern+"*"))
+	for _, dir := range dirs {
+		fi, err := os.Stat(dir)
+		if err != nil || !fi.IsDir() || time.Since(fi.ModTime()) < age {
+			continue
+		}
+		if pid := readPid(filepath.Join(dir, "dockerd.pid")); pid > 0 && processRunning(pid) {
+			continue
+		}
+		for _, m := range mountsUnder(dir) {
+			syscall.Unmount(m, syscall.MNT_DETACH)
+		}
+		if err := os.RemoveAll(dir); err != nil {
+			t.Logf("stale %s: %v", dir, err)
+		}
+	}
 }
 
 // startDaemon runs dockerd and waits until it answers. The daemon starts its own
@@ -455,4 +486,10 @@ func (s *dockerSuite) removeContainer(t *testing.T, name string) {
 	if _, errOut, err := s.docker(ctx, nil, "rm", "-f", "-v", name); err != nil && !strings.Contains(errOut, "No such container") {
 		t.Errorf("cleanup: docker rm %s: %v\n%s", name, err, errOut)
 	}
+}
+
+// inspectInfo returns one field of docker info, formatted with format.
+func (s *dockerSuite) inspectInfo(t *testing.T, ctx context.Context, format string) string {
+	t.Helper()
+	return strings.TrimSpace(s.must(t, ctx, "info", "--format", format))
 }

@@ -19,6 +19,16 @@ func testDockerRunInit(t *testing.T, s *dockerSuite, img string) {
 	if err != nil {
 		t.Fatalf("%s version: %v", s.initd, err)
 	}
+	// The daemon runs the init with --version at start and for docker
+	// info; initd answers, in a format Docker does not parse (see
+	// docs/containers.md), which costs nothing but a warning in its log.
+	ctx := podmanContext(t, time.Minute)
+	if got := s.inspectInfo(t, ctx, "{{.InitBinary}}"); got != s.initd {
+		t.Errorf("docker info: init binary %q, want %q", got, s.initd)
+	}
+	if out, err := exec.Command(s.initd, "--version").Output(); err != nil || !strings.HasPrefix(string(out), "initd ") {
+		t.Errorf("initd --version, as dockerd runs it: %q, %v", out, err)
+	}
 	runInit := func(name string, args ...string) []string {
 		return append([]string{"run", "--init", "--network", "none", "--entrypoint", "", "--name", name}, args...)
 	}
