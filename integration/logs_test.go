@@ -479,3 +479,45 @@ func TestTailFastRotationLosesNoMoreThanTailF(t *testing.T) {
 		})
 	}
 }
+
+// TestStuckStdoutOneDrainBound: with a reader of stdout that never reads,
+// initd exits within one drain bound (1 s) after COMMAND, for everything
+// it still had to write out (tailed lines, its own log), not 3 s for the
+// followers and 3 s more for the outputs.
+func TestStuckStdoutOneDrainBound(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "app.log")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close() // open and never read: writes block once the pipe is full
+	defer w.Close()
+	// COMMAND appends 1.3 MB of lines, far more than a pipe holds, and
+	// notes when it is done.
+	done := filepath.Join(t.TempDir(), "done")
+	cmd := exec.CommandContext(ctxFor(t, 30*time.Second), initdBinary(t), "--tail", path, "--",
+		"sh", "-c", `seq 1 200000 >>"$1" && date +%s%N >"$2"`, "sh", path, done)
+	cmd.Stdout = w
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	end := time.Now()
+	if code := exitCode(cmd.ProcessState, err); code != 0 {
+		t.Fatalf("exit status %d, want 0\n%s", code, stderr.String())
+	}
+	b, err := os.ReadFile(done)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := end.Sub(time.Unix(0, ns)); after > 2*time.Second {
+		t.Fatalf("initd exited %v after COMMAND with stdout stuck, want within the 1 s drain (and a margin)", after)
+	}
+}

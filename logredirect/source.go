@@ -24,6 +24,11 @@ type Source interface {
 // Group starts several sources together and stops them together. The zero
 // value is an empty group, ready to use.
 type Group struct {
+	// Drain, when set, bounds Stop too: the sources drain within the
+	// earlier of Stop's context and the Drain's deadline, which the
+	// outputs' Close shares.
+	Drain *Drain
+
 	mu      sync.Mutex
 	started []Source
 }
@@ -36,7 +41,7 @@ func (g *Group) Start(sources ...Source) error {
 		if err := s.Start(); err != nil {
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
-			_ = g.Stop(ctx)
+			_ = g.stop(ctx) // not Stop: the Drain's clock is for the exit
 			return err
 		}
 		g.mu.Lock()
@@ -47,8 +52,14 @@ func (g *Group) Start(sources ...Source) error {
 }
 
 // Stop stops all started sources at the same time, each draining within
-// ctx, and returns their errors joined.
+// ctx (and the Group's Drain), and returns their errors joined.
 func (g *Group) Stop(ctx context.Context) error {
+	ctx, cancel := g.Drain.within(ctx)
+	defer cancel()
+	return g.stop(ctx)
+}
+
+func (g *Group) stop(ctx context.Context) error {
 	g.mu.Lock()
 	started := g.started
 	g.started = nil

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"io"
 	"os"
 	"runtime"
-	"time"
 
 	"github.com/initd-dev/initd/logredirect"
 	"golang.org/x/sys/unix"
@@ -24,10 +22,11 @@ import (
 type outputs struct {
 	stdout, stderr *logredirect.Output // nil when nothing is copied
 	log            io.Writer           // where initd's own log goes
+	drain          *logredirect.Drain  // one deadline for the whole write-out at exit
 }
 
 func newOutputs(o *options, p *plan) *outputs {
-	out := &outputs{}
+	out := &outputs{drain: logredirect.NewDrain(logDrain)}
 	copying := len(o.tails) > 0 || len(o.tailsStderr) > 0 || o.syslog != "" || len(p.cronJobs) > 0
 	if !copying {
 		out.log = &pipeGuard{w: terminalSafe(dupFile(2, os.Stderr))}
@@ -39,13 +38,13 @@ func newOutputs(o *options, p *plan) *outputs {
 	return out
 }
 
-// close writes out what is queued, for at most d.
-func (out *outputs) close(d time.Duration) {
+// close writes out what is queued, within what is left of the drain.
+func (out *outputs) close() {
+	defer out.drain.Release()
 	if out.stdout == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
+	ctx := out.drain.Context()
 	out.stdout.Close(ctx)
 	out.stderr.Close(ctx)
 }

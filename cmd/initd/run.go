@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	p.config.limits = limits
 	out := newOutputs(o, p)
-	defer out.close(logDrain)
+	defer out.close()
 	log := newLogger(o, out.log)
 	p.warnSkipped(log)
 	warnUnknownVariables(log, os.Environ())

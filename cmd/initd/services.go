@@ -2,15 +2,15 @@ package main
 
 import (
 	"context"
-	"time"
 
 	"github.com/initd-dev/initd/cron"
 	"github.com/initd-dev/initd/logredirect"
 )
 
-// logDrain bounds how long initd, on its way out, waits for tailed files
-// and syslog to be written out.
-const logDrain = 3 * time.Second
+// logDrain bounds, in all, how long initd on its way out waits for tailed
+// files, syslog, cron output and its own lines to be written out: the
+// followers' Stop and the outputs' Close share one deadline (outputs.drain).
+const logDrain = logredirect.DefaultDrain
 
 // logsStep starts the log followers and the syslog listener (--tail,
 // --tail-stderr, --syslog) before COMMAND starts; they are stopped, and
@@ -34,7 +34,7 @@ func (s *supervisor) logsStep(_ context.Context, st *started) error {
 	if len(sources) == 0 {
 		return nil
 	}
-	g := &logredirect.Group{}
+	g := &logredirect.Group{Drain: s.out.drain}
 	if err := g.Start(sources...); err != nil {
 		return err
 	}
