@@ -35,3 +35,12 @@ import "errors"
 // that are found before anything starts (an unreadable or malformed env
 // file). initd exits 2 for them. Test with errors.Is.
 var ErrUsage = errors.New("usage")
+
+// usage marks err as a usage error: errors.Is(err, ErrUsage) holds, and
+// the text is err's own, without a ": usage" of the marker's.
+func usage(err error) error { return usageError{err} }
+
+type usageError struct{ err error }
+
+func (e usageError) Error() string   { return e.err.Error() }
+func (e usageError) Unwrap() []error { return []error{e.err, ErrUsage} }

@@ -69,9 +69,9 @@ func fileError(what, path string, err error) error {
 	var ke *safefile.KindError
 	var te *safefile.TooLargeError
 	if errors.As(err, &ke) || errors.As(err, &te) {
-		return fmt.Errorf("%s: %w: %w", what, ErrUsage, err)
+		return usage(fmt.Errorf("%s: %w", what, err))
 	}
-	return fmt.Errorf("%s %s: %w: %w", what, path, ErrUsage, err)
+	return usage(fmt.Errorf("%s %s: %w", what, path, err))
 }
 
 // Parse reads env-file lines from r. source names r in errors.

@@ -39,6 +39,15 @@ import "errors"
 // error: the files may be different at run time, initd exits 1 for it.
 var ErrUsage = errors.New("usage")
 
+// usage marks err as a usage error: errors.Is(err, ErrUsage) holds, and
+// the text is err's own, without a ": usage" of the marker's.
+func usage(err error) error { return usageError{err} }
+
+type usageError struct{ err error }
+
+func (e usageError) Error() string   { return e.err.Error() }
+func (e usageError) Unwrap() []error { return []error{e.err, ErrUsage} }
+
 // ErrUnknown marks a user or group name that is not in /etc/passwd or
 // /etc/group. Test with errors.Is; the message does not end in its text
 // ("--user app: user \"app\" not found").

@@ -62,7 +62,7 @@ func Resolve(spec Spec) (Identity, error) {
 	if isNumeric(spec.User) {
 		uid, err := parseID(spec.User)
 		if err != nil {
-			return Identity{}, fmt.Errorf("--user %s: %w: %w", spec, err, ErrUsage)
+			return Identity{}, usage(fmt.Errorf("--user %s: %w", spec, err))
 		}
 		id.UID = uid
 		if u, err = found(user.LookupId(strconv.FormatUint(uint64(uid), 10))); err != nil {
@@ -93,7 +93,7 @@ func Resolve(spec Spec) (Identity, error) {
 	case spec.Group != "" && isNumeric(spec.Group):
 		gid, err := parseID(spec.Group)
 		if err != nil {
-			return Identity{}, fmt.Errorf("--user %s: %w: %w", spec, err, ErrUsage)
+			return Identity{}, usage(fmt.Errorf("--user %s: %w", spec, err))
 		}
 		id.GID = gid
 	case spec.Group != "":

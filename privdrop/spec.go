@@ -1,6 +1,7 @@
 package privdrop
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -43,13 +44,13 @@ func ParseSpec(s string) (Spec, error) {
 func checkPart(p string) error {
 	switch {
 	case p == "":
-		return fmt.Errorf("is empty: %w", ErrUsage)
+		return usage(errors.New("is empty"))
 	case strings.ContainsAny(p, ": \t\n\r\x00"):
-		return fmt.Errorf("%q contains ':', a blank or a control character: %w", p, ErrUsage)
+		return usage(fmt.Errorf("%q contains ':', a blank or a control character", p))
 	}
 	if isNumeric(p) {
 		if _, err := parseID(p); err != nil {
-			return fmt.Errorf("%q: %w: %w", p, err, ErrUsage)
+			return usage(fmt.Errorf("is %w", err))
 		}
 	}
 	return nil

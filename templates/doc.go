@@ -42,3 +42,12 @@ import "errors"
 // parse. initd exits 2 for them; every other render error is a run-time
 // failure (exit 1). Test with errors.Is.
 var ErrUsage = errors.New("usage")
+
+// usage marks err as a usage error: errors.Is(err, ErrUsage) holds, and
+// the text is err's own, without a ": usage" of the marker's.
+func usage(err error) error { return usageError{err} }
+
+type usageError struct{ err error }
+
+func (e usageError) Error() string   { return e.err.Error() }
+func (e usageError) Unwrap() []error { return []error{e.err, ErrUsage} }

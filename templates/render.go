@@ -62,16 +62,16 @@ func Parse(specs ...Spec) (*Set, error) {
 		for _, f := range files {
 			clean := filepath.Clean(f.Dest)
 			if prev, dup := owner[clean]; dup {
-				return nil, fmt.Errorf("--template %s: %s is also written from %s: %w", spec, f.Dest, prev, ErrUsage)
+				return nil, usage(fmt.Errorf("--template %s: %s is also written from %s", spec, f.Dest, prev))
 			}
 			owner[clean] = f.Src
 			text, err := readRegular(f.Src)
 			if err != nil {
-				return nil, fmt.Errorf("--template %s: %w: %w", spec, err, ErrUsage)
+				return nil, usage(fmt.Errorf("--template %s: %w", spec, err))
 			}
 			f.tmpl, err = template.New(f.Src).Option("missingkey=error").Funcs(Funcs(nil)).Parse(string(text))
 			if err != nil {
-				return nil, fmt.Errorf("--template %s: %w: %w", spec, err, ErrUsage)
+				return nil, usage(fmt.Errorf("--template %s: %w", spec, err))
 			}
 			set.files = append(set.files, f)
 		}
@@ -83,11 +83,11 @@ func Parse(specs ...Spec) (*Set, error) {
 func expand(spec Spec) ([]File, error) {
 	fi, err := os.Stat(spec.Src)
 	if err != nil {
-		return nil, fmt.Errorf("--template %s: %w: %w", spec, err, ErrUsage)
+		return nil, usage(fmt.Errorf("--template %s: %w", spec, err))
 	}
 	if !fi.IsDir() {
 		if !fi.Mode().IsRegular() {
-			return nil, fmt.Errorf("--template %s: %q is %s, not a regular file or a directory: %w", spec, spec.Src, kind(fi.Mode()), ErrUsage)
+			return nil, usage(fmt.Errorf("--template %s: %q is %s, not a regular file or a directory", spec, spec.Src, kind(fi.Mode())))
 		}
 		return []File{{Src: spec.Src, Dest: spec.Dest, Mode: fi.Mode().Perm()}}, nil
 	}
@@ -120,10 +120,10 @@ func expand(spec Spec) ([]File, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("--template %s: %w: %w", spec, err, ErrUsage)
+		return nil, usage(fmt.Errorf("--template %s: %w", spec, err))
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("--template %s: directory %s holds no template files: %w", spec, spec.Src, ErrUsage)
+		return nil, usage(fmt.Errorf("--template %s: directory %s holds no template files", spec, spec.Src))
 	}
 	return files, nil
 }

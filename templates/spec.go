@@ -23,13 +23,13 @@ func ParseSpec(s string) (Spec, error) {
 	src, dest, ok := strings.Cut(s, ":")
 	switch {
 	case !ok:
-		return Spec{}, fmt.Errorf("--template %q: want SRC:DEST: %w", s, ErrUsage)
+		return Spec{}, usage(fmt.Errorf("--template %q: want SRC:DEST", s))
 	case src == "":
-		return Spec{}, fmt.Errorf("--template %q: SRC is empty: %w", s, ErrUsage)
+		return Spec{}, usage(fmt.Errorf("--template %q: SRC is empty", s))
 	case dest == "":
-		return Spec{}, fmt.Errorf("--template %q: DEST is empty: %w", s, ErrUsage)
+		return Spec{}, usage(fmt.Errorf("--template %q: DEST is empty", s))
 	case strings.IndexByte(s, 0) >= 0:
-		return Spec{}, fmt.Errorf("--template %q: NUL byte: %w", s, ErrUsage)
+		return Spec{}, usage(fmt.Errorf("--template %q: NUL byte", s))
 	}
 	return Spec{Src: src, Dest: dest}, nil
 }
