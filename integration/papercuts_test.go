@@ -56,6 +56,8 @@ func TestPapercutUsageMessages(t *testing.T) {
 			`initd: --template /nonexistent/a.tmpl:/tmp/a: stat /nonexistent/a.tmpl: no such file or directory`},
 		{"missing env file", []string{"--env-file", "/nonexistent/env", "true"}, nil,
 			`initd: env-file /nonexistent/env: open /nonexistent/env: no such file or directory`},
+		{"newline in a path", []string{"--env-file", "/nonexistent/a\nb", "true"}, nil,
+			`initd: env-file /nonexistent/a\nb: open /nonexistent/a\nb: no such file or directory`},
 		{"bad user", []string{"--user", "a:b c", "true"}, nil,
 			`initd: --user "a:b c": group "b c" contains ':', a blank or a control character`},
 		{"wait option not for wait", []string{"wait", "--grace", "1s", "tcp://127.0.0.1:1"}, nil,

@@ -355,15 +355,52 @@ func warnUnknownVariables(log zerolog.Logger, env []string) {
 }
 
 // printError writes err to w as initd's message: "initd: " and the error,
-// one line for each error joined in it (validate's bad crontab lines).
+// on one line, control characters and invalid UTF-8 escaped (a path or a
+// value with a newline in it cannot split it); errors joined with
+// errors.Join (validate's bad crontab lines) get one line each.
 func printError(w io.Writer, err error) {
+	msg := err.Error()
+	prefix, parts := "", []string{msg}
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		j, ok := e.(interface{ Unwrap() []error })
+		if !ok {
+			continue
+		}
+		joined := e.Error()
+		var ps []string
+		for _, p := range j.Unwrap() {
+			ps = append(ps, p.Error())
+		}
+		if strings.Join(ps, "\n") == joined && strings.HasSuffix(msg, joined) {
+			prefix, parts = msg[:len(msg)-len(joined)], ps
+		}
+		break
+	}
 	var b strings.Builder
-	for line := range strings.SplitSeq(err.Error(), "\n") {
+	for _, p := range parts {
 		b.WriteString("initd: ")
-		b.WriteString(line)
+		writeEscaped(&b, prefix+p)
 		b.WriteByte('\n')
 	}
 	io.WriteString(w, b.String())
+}
+
+// writeEscaped writes s with control characters and invalid UTF-8 bytes
+// escaped as Go would (\n, \t, \x00, \xff) and everything else as it is.
+func writeEscaped(b *strings.Builder, s string) {
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(b, "\\x%02x", s[0])
+		case r < 0x20 || r == 0x7f:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[:size])
+		}
+		s = s[size:]
+	}
 }
 
 // envValues splits an option's environment value: repeatable options take

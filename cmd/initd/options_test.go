@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -221,11 +222,23 @@ func TestUnknownVariables(t *testing.T) {
 	}
 }
 
-func TestPrintErrorOneLineEach(t *testing.T) {
+func TestPrintError(t *testing.T) {
 	t.Parallel()
-	var b bytes.Buffer
-	printError(&b, errors.Join(errors.New("one"), errors.New("two")))
-	if b.String() != "initd: one\ninitd: two\n" {
-		t.Errorf("got %q", b.String())
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{errors.Join(errors.New("one"), errors.New("two")), "initd: one\ninitd: two\n"},
+		{usagef("%w", errors.Join(errors.New("one"), errors.New("two"))), "initd: one\ninitd: two\n"},
+		{usagef("x: %w", errors.Join(errors.New("a\nb"), errors.New("c"))), "initd: x: a\\nb\ninitd: x: c\n"},
+		{usagef("env-file a\nb\xff: open a\tb: é"), "initd: env-file a\\nb\\xff: open a\\tb: é\n"},
+		{fmt.Errorf("plain"), "initd: plain\n"},
+	}
+	for _, tt := range tests {
+		var b bytes.Buffer
+		printError(&b, tt.err)
+		if b.String() != tt.want {
+			t.Errorf("printError(%q) = %q, want %q", tt.err, b.String(), tt.want)
+		}
 	}
 }
