@@ -53,7 +53,7 @@ func preparePlan(o *options) (*plan, error) {
 		return nil, err
 	}
 	if len(o.command) == 0 && len(p.cronJobs) == 0 && len(p.services) == 0 && o.crontab != "" {
-		return nil, usagef("--crontab %s: no job in it and no COMMAND: nothing would run", o.crontab)
+		return nil, usagef("--crontab %s: no job in it and no COMMAND: nothing would run", quote(o.crontab))
 	}
 	return p, nil
 }
@@ -67,12 +67,12 @@ func (p *plan) processes(o *options) error {
 	if o.serviceDir != "" {
 		dirServices, skipped, err := procspec.ServiceDir(o.serviceDir)
 		if err != nil {
-			return usagef("--service-dir %q: %w", o.serviceDir, err)
+			return usagef("--service-dir %s: %w", quote(o.serviceDir), err)
 		}
 		p.services = append(p.services, dirServices...)
 		p.skipped = append(p.skipped, skipped...)
 		if len(dirServices) == 0 && len(o.command) == 0 && len(o.services) == 0 && len(p.cronJobs) == 0 {
-			return usagef("--service-dir %q: no DIR/NAME/run is an executable file, and there is no COMMAND: nothing would run", o.serviceDir)
+			return usagef("--service-dir %s: no DIR/NAME/run is an executable file, and there is no COMMAND: nothing would run", quote(o.serviceDir))
 		}
 	}
 	if err := procspec.CheckUnique(p.services); err != nil {
@@ -81,7 +81,7 @@ func (p *plan) processes(o *options) error {
 	if o.initDir != "" {
 		hooks, skipped, err := procspec.InitDir(o.initDir)
 		if err != nil {
-			return usagef("--init-dir %q: %w", o.initDir, err)
+			return usagef("--init-dir %s: %w", quote(o.initDir), err)
 		}
 		p.initHooks = hooks
 		p.skipped = append(p.skipped, skipped...)
