@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 )
@@ -241,4 +242,29 @@ func TestPrintError(t *testing.T) {
 			t.Errorf("printError(%q) = %q, want %q", tt.err, b.String(), tt.want)
 		}
 	}
+}
+
+// FuzzMessageText: whatever a value holds, a message is one line per
+// error, each "initd: ...", with no control character and valid UTF-8,
+// and a quoted value stays bounded.
+func FuzzMessageText(f *testing.F) {
+	f.Add("plain", "x")
+	f.Add("a\nb\xff\x00", "\t\r")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		var buf bytes.Buffer
+		printError(&buf, usagef("--x %s: %w", quote(a), errors.Join(errors.New(b), errors.New(a))))
+		out := buf.String()
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		if len(lines) != 2 || !utf8.ValidString(out) {
+			t.Fatalf("%d lines or invalid UTF-8: %q", len(lines), out)
+		}
+		for _, l := range lines {
+			if !strings.HasPrefix(l, "initd: ") || strings.ContainsFunc(l, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+				t.Fatalf("bad line %q", l)
+			}
+		}
+		if q := quote(a); len(q) > 4*maxQuoted+40 {
+			t.Fatalf("quote(%d bytes) is %d bytes", len(a), len(q))
+		}
+	})
 }
