@@ -28,13 +28,17 @@ func testDockerExampleEntrypoint(t *testing.T, s *dockerSuite) {
 	path := "/" + s.prefix + "-marker"
 	s.docker(ctx, nil, "exec", name, "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080"+path) // a 404, logged all the same
 	s.waitLogs(t, ctx, name, "url:"+path, 10*time.Second)
-	// The tailed lines are on stdout, initd's own on stderr.
-	out, errOut, err := s.docker(ctx, nil, "logs", "--tail", "5", name)
+	// The tailed lines are on stdout, initd's own on stderr. (The last 20
+	// lines: the image's health probes add two lines every 10 s.)
+	out, errOut, err := s.docker(ctx, nil, "logs", "--tail", "20", name)
 	if err != nil {
 		t.Fatalf("docker logs: %v\n%s", err, errOut)
 	}
 	if !strings.Contains(out, "url:"+path) || !strings.Contains(out, "response:404") {
-		t.Errorf("docker logs --tail 5: stdout has no url:%s and response:404 lines:\n%s", path, out)
+		t.Errorf("docker logs --tail 20: stdout has no url:%s and response:404 lines:\n%s", path, out)
+	}
+	if strings.Contains(errOut, "url:"+path) {
+		t.Errorf("docker logs: the tailed line is on stderr, want stdout:\n%s", errOut)
 	}
 
 	begin := time.Now()
