@@ -2,26 +2,17 @@ package cron
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/initd-dev/initd/reaper"
-	"github.com/rs/zerolog"
-	"golang.org/x/sys/unix"
 )
 
-// groupPoll is how often a stopped run's process group is checked for
-// members left behind by its shell, until the grace period ends.
-const groupPoll = 20 * time.Millisecond
-
-// run starts one run of js through the reaper and follows it to its end:
-// output copied line by line, the timeout and the stop enforced, the end
-// logged. It never waits for the process in any way but the reaper's.
+// run starts one run of js through the Starter and follows it to its end:
+// output copied line by line, the timeout enforced, the end logged. It
+// never waits for the process in any way but the reaper's.
 func (r *runner) run(ctx context.Context, js *jobState, seq int, scheduled time.Time) {
 	if ctx.Err() != nil {
 		return
@@ -55,7 +46,7 @@ func (r *runner) run(ctx context.Context, js *jobState, seq int, scheduled time.
 	js.lastPid = p.Pid
 	js.mu.Unlock()
 	log = log.With().Int("pid", p.Pid).Logger()
-	log.Info().Time("scheduled", scheduled).Dur("delay", start.Sub(scheduled)).Msg("cron: run started")
+	log.Info().Time("scheduled", scheduled).Stringer("delay", start.Sub(scheduled).Round(time.Millisecond)).Msg("cron: run started")
 
 	var timeout <-chan time.Time
 	if r.opts.Timeout > 0 {
@@ -66,65 +57,18 @@ func (r *runner) run(ctx context.Context, js *jobState, seq int, scheduled time.
 	select {
 	case <-p.Done():
 	case <-timeout:
-		log.Warn().Dur("timeout", r.opts.Timeout).Str("signal", unix.SignalName(r.opts.stopSignal())).
-			Msg("cron: run timed out, stopping it (--cron-timeout)")
-		r.stop(p, log)
-	case <-ctx.Done():
-		log.Info().Str("signal", unix.SignalName(r.opts.stopSignal())).Msg("cron: stopping the run")
-		r.stop(p, log)
+		log.Warn().Stringer("timeout", r.opts.Timeout).Msg("cron: run timed out, stopping it (--cron-timeout)")
+		r.opts.Starter.Stop(p)
 	}
+	// On a stop of initd the Starter stops the run with everything else.
 	<-p.Done()
 	st := p.Status()
 	ev := log.Info()
 	if st.Code() != 0 {
 		ev = log.Warn()
 	}
-	ev.Int("code", st.Code()).Str("status", st.String()).Dur("duration", time.Since(start)).
+	ev.Int("code", st.Code()).Str("status", st.String()).Stringer("duration", time.Since(start).Round(time.Millisecond)).
 		Msg("cron: run finished")
-}
-
-// stop sends the stop signal to p's process group and, when Grace is set,
-// SIGKILL to whatever of the group is left when it ends. It returns once p
-// is reaped and the group is empty, or after the SIGKILL.
-func (r *runner) stop(p *reaper.Process, log zerolog.Logger) {
-	if err := p.SignalGroup(r.opts.stopSignal()); err != nil && !errors.Is(err, reaper.ErrFinished) {
-		log.Warn().Err(err).Msg("cron: could not signal the run")
-	}
-	var kill <-chan time.Time
-	if r.opts.Grace > 0 {
-		t := time.NewTimer(r.opts.Grace)
-		defer t.Stop()
-		kill = t.C
-	}
-	select {
-	case <-p.Done():
-	case <-kill:
-		r.kill(p, log)
-		return
-	}
-	// The shell is gone; members of its group may not be.
-	tick := time.NewTicker(groupPoll)
-	defer tick.Stop()
-	for groupAlive(p.Pid) {
-		select {
-		case <-tick.C:
-		case <-kill:
-			r.kill(p, log)
-			return
-		}
-	}
-}
-
-func (r *runner) kill(p *reaper.Process, log zerolog.Logger) {
-	log.Warn().Dur("grace", r.opts.Grace).Msg("cron: run still going after the grace period, sending SIGKILL")
-	if err := p.SignalGroup(syscall.SIGKILL); err != nil && !errors.Is(err, reaper.ErrFinished) {
-		log.Warn().Err(err).Msg("cron: could not kill the run")
-	}
-}
-
-// groupAlive reports whether process group pgid still has a member.
-func groupAlive(pgid int) bool {
-	return !errors.Is(unix.Kill(-pgid, 0), unix.ESRCH)
 }
 
 // outputs tracks the goroutines copying job output, so Run can drain them.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,6 +27,47 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	cancel()
 	os.Exit(code)
+}
+
+// starter is the tests' Starter: the one reaper, with the stop sequence
+// of one run (the stop signal to its group, SIGKILL after grace) that the
+// supervisor gives initd. stopAll stops every run still going, as the
+// supervisor does when initd stops.
+type starter struct {
+	sig   syscall.Signal
+	grace time.Duration
+
+	mu    sync.Mutex
+	procs []*reaper.Process
+}
+
+func (s *starter) Start(argv0 string, argv []string, attr *syscall.ProcAttr) (*reaper.Process, error) {
+	p, err := testReaper.Start(argv0, argv, attr)
+	if err == nil {
+		s.mu.Lock()
+		s.procs = append(s.procs, p)
+		s.mu.Unlock()
+	}
+	return p, err
+}
+
+func (s *starter) Stop(p *reaper.Process) {
+	sig := s.sig
+	if sig == 0 {
+		sig = syscall.SIGTERM
+	}
+	_ = p.SignalGroup(sig)
+	if s.grace > 0 {
+		time.AfterFunc(s.grace, func() { _ = p.SignalGroup(syscall.SIGKILL) })
+	}
+}
+
+func (s *starter) stopAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.procs {
+		s.Stop(p)
+	}
 }
 
 // lines is a Lines that keeps every line written through it.
@@ -151,6 +193,9 @@ func started(t *testing.T, jobs []Job, opts Options) (stop func() (time.Duration
 		once.Do(func() {
 			t0 := time.Now()
 			cancel()
+			if st, ok := opts.Starter.(*starter); ok {
+				st.stopAll()
+			}
 			select {
 			case err = <-done:
 			case <-time.After(20 * time.Second):

@@ -41,10 +41,16 @@ func ParseOverlap(s string) (Overlap, error) {
 	return OverlapSkip, fmt.Errorf("cron: overlap %q: expected skip or allow", s)
 }
 
-// Starter starts a process and learns its exit; *reaper.Reaper is one. Job
-// runs are never waited for in any other way.
+// Starter starts job runs and stops them; initd's supervisor is one (its
+// Jobs method). Job runs are never waited for but through the Process it
+// returns. When initd stops, the Starter's owner stops the running jobs
+// with everything else; Run only waits for them.
 type Starter interface {
+	// Start starts one run; it fails once initd is stopping.
 	Start(argv0 string, argv []string, attr *syscall.ProcAttr) (*reaper.Process, error)
+	// Stop runs the stop sequence for one run that timed out: the stop
+	// signal to its process group, SIGKILL when the grace period ends.
+	Stop(p *reaper.Process)
 }
 
 // Lines receives a job's output, cut into whole lines each preceded by
@@ -62,16 +68,9 @@ type Options struct {
 	Starter Starter
 	// Overlap is the policy for a job that is due while still running.
 	Overlap Overlap
-	// Timeout limits each run: the stop signal when it is reached, SIGKILL
-	// Grace later. Zero means no limit.
+	// Timeout limits each run: Starter.Stop when it is reached. Zero means
+	// no limit.
 	Timeout time.Duration
-	// Grace is how long a run may take to exit after the stop signal
-	// (on timeout or on stop) before its process group gets SIGKILL. Zero
-	// means never escalate, as --grace 0 does.
-	Grace time.Duration
-	// StopSignal is sent to a run's process group on timeout and on stop.
-	// Zero means SIGTERM.
-	StopSignal syscall.Signal
 	// Env is the jobs' base environment; a job's own Env lines override it.
 	// Nil means initd's environment (os.Environ).
 	Env []string
@@ -85,13 +84,6 @@ type Options struct {
 	// Drain bounds how long Run waits, once every run has exited, for
 	// processes a job left behind to close its output. Zero means 1s.
 	Drain time.Duration
-}
-
-func (o Options) stopSignal() syscall.Signal {
-	if o.StopSignal == 0 {
-		return syscall.SIGTERM
-	}
-	return o.StopSignal
 }
 
 func (o Options) drain() time.Duration {

@@ -37,10 +37,10 @@ type jobState struct {
 	seq     int
 }
 
-// Run schedules jobs until ctx is done, then starts no new run, sends the
-// stop signal to every running job's process group, SIGKILL after Grace,
-// and returns once every job process has been reaped (and the output of
-// processes they left behind has been drained, for at most Options.Drain).
+// Run schedules jobs until ctx is done, then starts no new run and returns
+// once every job process has been reaped (the Starter's owner stops them)
+// and the output of processes they left behind has been drained, for at
+// most Options.Drain.
 //
 // A job that fails, crashes or cannot be started is logged and scheduled
 // again; nothing a job does ends Run. Run returns an error only for bad

@@ -21,7 +21,7 @@ func TestRunOutputStatusAndEnv(t *testing.T) {
 	var out, errs lines
 	var log logs
 	stop := started(t, jobs, Options{
-		Starter: testReaper, Stdout: &out, Stderr: &errs, Log: log.logger(),
+		Starter: &starter{grace: time.Second}, Stdout: &out, Stderr: &errs, Log: log.logger(),
 		Env: []string{"A=base", "B=b", "PATH=/usr/bin:/bin"},
 	})
 	waitFor(t, 5*time.Second, "a finished run", func() bool { return len(log.entries("run finished")) > 0 })
@@ -70,7 +70,7 @@ func TestOverlap(t *testing.T) {
 			t.Parallel()
 			var log logs
 			stop := started(t, []Job{mustParse(t, "* * * * * * exec sleep 30")}, Options{
-				Starter: testReaper, Overlap: tt.overlap, Log: log.logger(), Grace: 5 * time.Second,
+				Starter: &starter{grace: 5 * time.Second}, Overlap: tt.overlap, Log: log.logger(),
 			})
 			tt.check(t, &log)
 			if took, err := stop(); err != nil || took > 4*time.Second {
@@ -103,8 +103,7 @@ func TestTimeout(t *testing.T) {
 			t.Parallel()
 			var log logs
 			started(t, []Job{mustParse(t, "* * * * * * "+tt.cmd)}, Options{
-				Starter: testReaper, Log: log.logger(), Timeout: 300 * time.Millisecond,
-				Grace: tt.grace, StopSignal: syscall.SIGUSR1,
+				Starter: &starter{sig: syscall.SIGUSR1, grace: tt.grace}, Log: log.logger(), Timeout: 300 * time.Millisecond,
 			})
 			waitFor(t, 5*time.Second, "a timed-out run to finish", func() bool { return len(log.entries("run finished")) > 0 })
 			if c := codes(log.entries("run finished")); c[0] != tt.code {
@@ -117,27 +116,6 @@ func TestTimeout(t *testing.T) {
 	}
 }
 
-// On stop a job that ignores the stop signal is killed at the end of the
-// grace period, together with its whole process group, and Run returns.
-func TestStopEscalates(t *testing.T) {
-	t.Parallel()
-	var log logs
-	var out lines
-	stop := started(t, []Job{mustParse(t, "* * * * * * trap '' TERM; sleep 30 & echo ready; sleep 30; wait")}, Options{
-		Starter: testReaper, Log: log.logger(), Grace: 400 * time.Millisecond, Stdout: &out,
-	})
-	waitFor(t, 5*time.Second, "a running job that ignores SIGTERM", func() bool { return out.has("[job1] ready") })
-	pgid := int(log.entries("run started")[0]["pid"].(float64))
-	took, err := stop()
-	if err != nil || took < 300*time.Millisecond || took > 5*time.Second {
-		t.Fatalf("Run = %v after %v, want nil after about the grace period", err, took)
-	}
-	if c := codes(log.entries("run finished")); len(c) != 1 || c[0] != 137 {
-		t.Errorf("codes %v, want [137]\n%s", c, log.String())
-	}
-	waitFor(t, 2*time.Second, "the job's process group to be gone", func() bool { return !groupAlive(pgid) })
-}
-
 // A failing or crashing job does not stop the others, nor later runs of
 // itself; a job that cannot even start is logged and retried.
 func TestFailuresAreContained(t *testing.T) {
@@ -148,7 +126,7 @@ func TestFailuresAreContained(t *testing.T) {
 		mustParse(t, "* * * * * * kill -SEGV $$"),
 		mustParse(t, "* * * * * * true"),
 	}
-	stop := started(t, jobs, Options{Starter: testReaper, Log: log.logger()})
+	stop := started(t, jobs, Options{Starter: &starter{grace: time.Second}, Log: log.logger()})
 	waitFor(t, 8*time.Second, "two runs of every job", func() bool {
 		c := codes(log.entries("run finished"))
 		return count(c, 1) >= 2 && count(c, 128+int(syscall.SIGSEGV)) >= 2 && count(c, 0) >= 2
@@ -174,6 +152,8 @@ func (failingStarter) Start(string, []string, *syscall.ProcAttr) (*reaper.Proces
 	return nil, syscall.EAGAIN
 }
 
+func (failingStarter) Stop(*reaper.Process) {}
+
 func TestStartFailureIsLogged(t *testing.T) {
 	t.Parallel()
 	var log logs
@@ -195,7 +175,7 @@ func TestDrainIsBounded(t *testing.T) {
 	var log logs
 	var out lines
 	stop := started(t, []Job{mustParse(t, "* * * * * * echo first; (exec sleep 30) & echo started")}, Options{
-		Starter: testReaper, Log: log.logger(), Stdout: &out, Drain: 200 * time.Millisecond,
+		Starter: &starter{grace: time.Second}, Log: log.logger(), Stdout: &out, Drain: 200 * time.Millisecond,
 	})
 	waitFor(t, 5*time.Second, "a finished run", func() bool { return len(log.entries("run finished")) > 0 })
 	pgid := int(log.entries("run started")[0]["pid"].(float64))
@@ -213,12 +193,12 @@ func TestRunRejectsBadInput(t *testing.T) {
 	if err := Run(context.Background(), nil, Options{}); err == nil {
 		t.Error("Run without a Starter did not fail")
 	}
-	if err := Run(context.Background(), []Job{{Command: "x"}}, Options{Starter: testReaper}); err == nil {
+	if err := Run(context.Background(), []Job{{Command: "x"}}, Options{Starter: &starter{grace: time.Second}}); err == nil {
 		t.Error("Run with a zero Job did not fail")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := Run(ctx, nil, Options{Starter: testReaper}); err != nil {
+	if err := Run(ctx, nil, Options{Starter: &starter{grace: time.Second}}); err != nil {
 		t.Errorf("Run with no jobs = %v", err)
 	}
 }

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -128,6 +128,25 @@ func TestReaper(t *testing.T) {
 		}
 	})
 
+	t.Run("no group signal once the leader was reaped", func(t *testing.T) {
+		// The leader exits at once and leaves a member in its group: the
+		// group still exists, but its id is a pid that was reaped, so it is
+		// never signalled again.
+		p := startSh(t, r, "sleep 100 & exit 0")
+		waitDone(t, p)
+		t.Cleanup(func() { _ = unix.Kill(-p.Pid, unix.SIGKILL) })
+		if err := unix.Kill(-p.Pid, 0); err != nil {
+			t.Fatalf("the member left in group %d: %v", p.Pid, err)
+		}
+		if err := p.SignalGroup(unix.SIGTERM); !errors.Is(err, ErrFinished) {
+			t.Errorf("group signal after the leader was reaped: %v, want ErrFinished", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+		if err := unix.Kill(-p.Pid, 0); err != nil {
+			t.Errorf("the member was signalled after its leader was reaped: %v", err)
+		}
+	})
+
 	t.Run("no children", func(t *testing.T) {
 		waitDone(t, startSh(t, r, "exit 0"))
 		select {
@@ -151,37 +170,9 @@ func TestReaper(t *testing.T) {
 		}
 	})
 
-	t.Run("watch: started before Start returns, exited while the pid is still the child's", func(t *testing.T) {
-		var started int
-		stillChild := make(chan bool, 1)
-		p, err := r.StartWatched("/bin/sh", []string{"sh", "-c", "exit 3"}, &syscall.ProcAttr{}, Watch{
-			Started: func(pid int) { started = pid },
-			Exited: func(pid int) {
-				// Not reaped yet: waitid can still see it, without reaping.
-				var info unix.Siginfo
-				err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
-				stillChild <- err == nil && *(*int32)(unsafe.Add(unsafe.Pointer(&info), 16)) == int32(pid)
-			},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if started != p.Pid {
-			t.Errorf("Started got %d, want %d before Start returned", started, p.Pid)
-		}
-		if st := waitDone(t, p); st.Code() != 3 {
-			t.Errorf("got %v, want exit 3", st)
-		}
-		if !<-stillChild {
-			t.Error("Exited ran after the process was reaped")
-		}
-	})
-
-	// Orphans churn (reaped by the SIGCHLD handler) while processes are
-	// started and exit (reaped by Run): every started exit arrives with
-	// its own status, every orphan is counted once. With more started
-	// processes alive than the handler can list, Run reaps everything.
-	for _, alive := range []int{4, maxWatched + 6} {
+	// Orphans churn while processes are started and exit: every started
+	// exit arrives with its own status, every orphan is counted once.
+	for _, alive := range []int{4, 70} {
 		t.Run(fmt.Sprintf("orphan churn with %d started processes alive", alive), func(t *testing.T) {
 			needOrphans(t)
 			before := r.Orphans()
@@ -222,10 +213,12 @@ func TestReaper(t *testing.T) {
 		// inherit the mask.
 		done := make(chan string, 1)
 		go func() {
-			lockAndBlock(&set, &old)
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			_ = unix.PthreadSigmask(unix.SIG_BLOCK, &set, &old)
 			out, _ := os.CreateTemp(t.TempDir(), "status")
 			p, err := r.Start("/bin/grep", []string{"grep", "SigBlk", "/proc/self/status"}, &syscall.ProcAttr{Files: []uintptr{0, out.Fd(), 2}})
-			unblock(&old)
+			_ = unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil)
 			if err != nil {
 				done <- err.Error()
 				return
@@ -240,19 +233,19 @@ func TestReaper(t *testing.T) {
 	})
 }
 
-func TestParseStatPPid(t *testing.T) {
+func TestParseStat(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]int{
-		"12 (sh) S 7 12 12 0":            7,
-		"13 (a) b) c) R 1 13 13":         1,
-		"14 (with space) S 99 1 1 0 0 0": 99,
+	for in, want := range map[string]stat{
+		"12 (sh) S 7 12 12 0":            {7, "sh"},
+		"13 (a) b) c) R 1 13 13":         {1, "a) b) c"},
+		"14 (with space) S 99 1 1 0 0 0": {99, "with space"},
 	} {
-		if got, err := parseStatPPid([]byte(in)); err != nil || got != want {
-			t.Errorf("%q: %d %v, want %d", in, got, err, want)
+		if got, err := parseStat([]byte(in)); err != nil || got != want {
+			t.Errorf("%q: %v %v, want %v", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "12 sh S 7", "12 (sh)", "12 (sh) S x"} {
-		if _, err := parseStatPPid([]byte(bad)); err == nil {
+	for _, bad := range []string{"", "12 sh S 7", "12 (sh)", "12 (sh) S x", "12 )sh( S 7"} {
+		if _, err := parseStat([]byte(bad)); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}
@@ -260,8 +253,8 @@ func TestParseStatPPid(t *testing.T) {
 
 func TestDescendants(t *testing.T) {
 	t.Parallel()
-	parents := map[int]int{2: 1, 3: 2, 4: 2, 5: 3, 6: 1, 7: 99}
-	got := descendants(2, parents)
+	stats := map[int]stat{2: {ppid: 1}, 3: {ppid: 2}, 4: {ppid: 2}, 5: {ppid: 3}, 6: {ppid: 1}, 7: {ppid: 99}}
+	got := descendants(2, stats)
 	want := map[int]bool{3: true, 4: true, 5: true}
 	if len(got) != len(want) {
 		t.Fatalf("descendants(2) = %v", got)
@@ -273,10 +266,13 @@ func TestDescendants(t *testing.T) {
 	}
 }
 
-func FuzzParseStatPPid(f *testing.F) {
+func FuzzParseStat(f *testing.F) {
 	f.Add([]byte("12 (sh) S 7 12 12 0"))
 	f.Add([]byte("1 ((( ))) R 0"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = parseStatPPid(b) // must not panic
+		st, err := parseStat(b) // must not panic
+		if err == nil && len(st.comm) > len(b) {
+			t.Errorf("comm %q longer than the input", st.comm)
+		}
 	})
 }

@@ -3,6 +3,7 @@ package reaper
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"syscall"
@@ -21,44 +22,65 @@ func SetSubreaper() error {
 	return nil
 }
 
-// SignalDescendants sends sig to every descendant of the calling process
-// and returns how many it signalled.
-//
-// As PID 1 that is kill(-1, sig): every process of the PID namespace but
-// initd itself. Otherwise the process tree is read from /proc and each
-// descendant is signalled through a pidfd opened before its parentage is
-// checked again, so a pid that was reused in between by a process outside
-// the tree is never signalled.
-func SignalDescendants(sig syscall.Signal) (int, error) {
-	self := os.Getpid()
-	if self == 1 {
-		err := unix.Kill(-1, sig)
-		if errors.Is(err, unix.ESRCH) {
-			return 0, nil
-		}
-		if err != nil {
-			return 0, err
-		}
-		return 1, nil
-	}
-	parents, err := readParents()
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, pid := range descendants(self, parents) {
-		if signalIfDescendant(pid, self, sig) {
-			n++
-		}
-	}
-	return n, nil
+// Descendant is a process below initd, as /proc showed it.
+type Descendant struct {
+	Pid  int
+	Comm string // the command name from /proc/PID/stat, "" when unknown
 }
 
-// descendants lists, breadth first, every pid below root in the ppid map.
-func descendants(root int, parents map[int]int) []int {
-	children := make(map[int][]int, len(parents))
-	for pid, ppid := range parents {
-		children[ppid] = append(children[ppid], pid)
+func (d Descendant) String() string {
+	if d.Comm == "" {
+		return strconv.Itoa(d.Pid)
+	}
+	return strconv.Itoa(d.Pid) + " (" + d.Comm + ")"
+}
+
+// ErrNoProc is returned by SignalDescendants when /proc cannot be read and
+// the caller is not PID 1: its descendants cannot be found.
+var ErrNoProc = errors.New("/proc cannot be read: descendants cannot be found")
+
+// SignalDescendants sends sig to every descendant of the calling process
+// and returns those it signalled.
+//
+// As PID 1 that is kill(-1, sig): every process of the PID namespace but
+// initd itself (the list returned is what /proc showed just before, when
+// it can be read). Otherwise the process tree is read from /proc and each
+// descendant is signalled through a pidfd opened before its parentage is
+// checked again, so a pid that was reused in between by a process outside
+// the tree is never signalled; without /proc the error is [ErrNoProc].
+func SignalDescendants(sig syscall.Signal) ([]Descendant, error) {
+	self := os.Getpid()
+	stats, perr := readStats()
+	if self == 1 {
+		var found []Descendant
+		if perr == nil {
+			for _, pid := range descendants(self, stats) {
+				found = append(found, Descendant{pid, stats[pid].comm})
+			}
+		}
+		err := unix.Kill(-1, sig)
+		if errors.Is(err, unix.ESRCH) {
+			return nil, nil
+		}
+		return found, err
+	}
+	if perr != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoProc, perr)
+	}
+	var done []Descendant
+	for _, pid := range descendants(self, stats) {
+		if signalIfDescendant(pid, self, sig) {
+			done = append(done, Descendant{pid, stats[pid].comm})
+		}
+	}
+	return done, nil
+}
+
+// descendants lists, breadth first, every pid below root.
+func descendants(root int, stats map[int]stat) []int {
+	children := make(map[int][]int, len(stats))
+	for pid, st := range stats {
+		children[st.ppid] = append(children[st.ppid], pid)
 	}
 	var out []int
 	queue := []int{root}
@@ -82,20 +104,26 @@ func signalIfDescendant(pid, root int, sig syscall.Signal) bool {
 	}
 	defer unix.Close(fd)
 	for p, hops := pid, 0; hops < 4096; hops++ {
-		pp, err := readPPid(p)
-		if err != nil || pp <= 1 && root != 1 {
+		st, err := readStat(p)
+		if err != nil || st.ppid <= 1 && root != 1 {
 			return false
 		}
-		if pp == root {
+		if st.ppid == root {
 			return unix.PidfdSendSignal(fd, sig, nil, 0) == nil
 		}
-		p = pp
+		p = st.ppid
 	}
 	return false
 }
 
-// readParents maps every pid in /proc to its parent pid.
-func readParents() (map[int]int, error) {
+// stat is what initd reads of /proc/PID/stat.
+type stat struct {
+	ppid int
+	comm string
+}
+
+// readStats reads the stat of every pid in /proc.
+func readStats() (map[int]stat, error) {
 	d, err := os.Open("/proc")
 	if err != nil {
 		return nil, err
@@ -105,39 +133,48 @@ func readParents() (map[int]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	parents := make(map[int]int, len(names))
+	stats := make(map[int]stat, len(names))
 	for _, name := range names {
 		pid, err := strconv.Atoi(name)
 		if err != nil {
 			continue
 		}
-		if pp, err := readPPid(pid); err == nil {
-			parents[pid] = pp
+		if st, err := readStat(pid); err == nil {
+			stats[pid] = st
 		}
 	}
-	return parents, nil
+	if _, ok := stats[os.Getpid()]; !ok {
+		// A /proc of another PID namespace, or not procfs at all.
+		return nil, errors.New("/proc does not show this process")
+	}
+	return stats, nil
 }
 
-// readPPid reads the parent pid from /proc/PID/stat (the field after the
-// command name, which may itself contain spaces and parentheses).
-func readPPid(pid int) (int, error) {
+func readStat(pid int) (stat, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0, err
+		return stat{}, err
 	}
-	return parseStatPPid(b)
+	return parseStat(b)
 }
 
 var errBadStat = errors.New("malformed /proc/PID/stat")
 
-func parseStatPPid(b []byte) (int, error) {
+// parseStat reads the command name (in parentheses; it may itself hold
+// spaces and parentheses) and the parent pid that follows it.
+func parseStat(b []byte) (stat, error) {
+	open := bytes.IndexByte(b, '(')
 	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, errBadStat
+	if i < 0 || open < 0 || open > i {
+		return stat{}, errBadStat
 	}
 	f := bytes.Fields(b[i+1:])
 	if len(f) < 2 {
-		return 0, errBadStat
+		return stat{}, errBadStat
 	}
-	return strconv.Atoi(string(f[1]))
+	ppid, err := strconv.Atoi(string(f[1]))
+	if err != nil {
+		return stat{}, errBadStat
+	}
+	return stat{ppid: ppid, comm: string(b[open+1 : i])}, nil
 }

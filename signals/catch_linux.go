@@ -7,14 +7,30 @@ import (
 )
 
 // Forwardable reports whether initd catches sig and passes it on: every
-// signal but SIGKILL and SIGSTOP (uncatchable), SIGCHLD (the reaper's),
-// SIGURG (the Go runtime's preemption) and 32 to 34 (kept by the C
-// libraries and the Go runtime for themselves; no program can be sent them
-// meaningfully).
+// signal from 1 to 64 but
+//
+//   - SIGKILL and SIGSTOP, which cannot be caught;
+//   - SIGCHLD, the reaper's business;
+//   - SIGURG and SIGPROF, which the Go runtime keeps for itself (goroutine
+//     preemption and CPU profiling: os/signal may report SIGURGs nobody
+//     sent, and never reports SIGPROF);
+//   - 32 and 33, which the C libraries keep for themselves (thread
+//     cancellation and set*id) and the Go runtime leaves alone;
+//   - SIGPIPE, which is caught (a write to a closed stdout never kills
+//     initd) but not forwarded: os/signal cannot tell the SIGPIPE of
+//     initd's own write from one another process sent.
+//
+// Real-time signals from 34 (SIGRTMIN) to 64 are forwarded.
 func Forwardable(sig syscall.Signal) bool {
 	switch sig {
-	case unix.SIGKILL, unix.SIGSTOP, unix.SIGCHLD, unix.SIGURG, 32, 33, 34:
+	case unix.SIGKILL, unix.SIGSTOP, unix.SIGCHLD, unix.SIGURG, unix.SIGPROF, unix.SIGPIPE, 32, 33:
 		return false
 	}
 	return sig >= 1 && sig <= rtMax
+}
+
+// caught is every signal a [Catcher] takes: the forwardable ones, and
+// SIGPIPE.
+func caught(sig syscall.Signal) bool {
+	return Forwardable(sig) || sig == unix.SIGPIPE
 }

@@ -14,11 +14,8 @@ import (
 // own log included, goes through one logredirect.Output per stream, so no
 // two lines ever mix. Otherwise initd's log is written directly.
 //
-// Both write to duplicates of fds 1 and 2: for a failed write to fd 1 or 2
-// itself, the Go runtime would end initd with SIGPIPE (os/signal is not
-// catching it; initd's own handler is). A SIGPIPE the kernel raises at
-// initd for a write to a closed pipe is told apart by the handler and
-// never forwarded.
+// A write to a closed pipe fails with EPIPE and never ends initd: the
+// signals package catches SIGPIPE.
 type outputs struct {
 	stdout, stderr *logredirect.Output // nil when nothing is copied
 	log            io.Writer           // where initd's own log goes
@@ -29,11 +26,11 @@ func newOutputs(o *options, p *plan) *outputs {
 	out := &outputs{drain: logredirect.NewDrain(logDrain)}
 	copying := len(o.tails) > 0 || len(o.tailsStderr) > 0 || o.syslog != "" || len(p.cronJobs) > 0
 	if !copying {
-		out.log = &pipeGuard{w: terminalSafe(dupFile(2, os.Stderr))}
+		out.log = terminalSafe(os.Stderr)
 		return out
 	}
-	out.stdout = logredirect.NewOutput(terminalSafe(dupFile(1, os.Stdout)))
-	out.stderr = logredirect.NewOutput(terminalSafe(dupFile(2, os.Stderr)))
+	out.stdout = logredirect.NewOutput(terminalSafe(os.Stdout))
+	out.stderr = logredirect.NewOutput(terminalSafe(os.Stderr))
 	out.log = lineWriter{out.stderr}
 	return out
 }
@@ -47,15 +44,6 @@ func (out *outputs) close() {
 	ctx := out.drain.Context()
 	out.stdout.Close(ctx)
 	out.stderr.Close(ctx)
-}
-
-// dupFile returns a close-on-exec duplicate of fd, or fallback.
-func dupFile(fd int, fallback *os.File) *os.File {
-	nfd, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3)
-	if err != nil {
-		return fallback
-	}
-	return os.NewFile(uintptr(nfd), fallback.Name())
 }
 
 // lineWriter writes each log event (one line) as one whole line.
@@ -77,7 +65,7 @@ func (w lineWriter) Write(p []byte) (int, error) {
 // a background process there. With TOSTOP set (stty tostop) the kernel
 // answers a background write with SIGTTOU at the writer's process group
 // and a restart of the write, unless the writing thread blocks or ignores
-// SIGTTOU: under initd's own handler the write would restart forever (a
+// SIGTTOU: with the signal caught the write would restart forever (a
 // SIGTTOU each time), and when initd's group is orphaned (PID 1 of a
 // container) it fails with EIO and the line is lost. With the signal
 // blocked the write goes through, as it does for tini, which blocks every

@@ -10,15 +10,14 @@ import (
 	"runtime/debug"
 
 	"github.com/initd-dev/initd/signals"
+	"golang.org/x/sys/unix"
 )
 
 // Exit statuses of initd's own making (see the contract's table).
 const (
-	exitUsage    = 2   // invalid usage or configuration
-	exitStartup  = 1   // a start-up step failed at run time
-	exitCantExec = 126 // COMMAND found but not executable
-	exitNotFound = 127 // COMMAND not found
-	exitTimeout  = 124 // a wait did not succeed in time
+	exitUsage   = 2   // invalid usage or configuration
+	exitStartup = 1   // a start-up step failed at run time
+	exitTimeout = 124 // a wait did not succeed in time
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -43,18 +42,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runRender(ctx, args[1:], getenv, stdout, stderr)
 		}
 	}
-	limits := readLimits()
-	// Signals are caught first: from here on none can kill or stop initd.
-	trap, err := signals.NewTrap()
-	if err != nil {
+	// Signals are caught first: from here on none can kill or stop initd,
+	// and none is lost before COMMAND exists.
+	caught := signals.Catch()
+	defer caught.Stop()
+	if err := checkDescriptors(); err != nil {
 		fmt.Fprintf(stderr, "initd: %v\n", err)
 		return exitStartup
 	}
-	if stderr == io.Writer(os.Stderr) {
-		// A failed write to fd 2 itself would now end initd with SIGPIPE
-		// (see outputs); a usage error goes to a duplicate.
-		stderr = dupFile(2, os.Stderr)
-	}
+	limits := readLimits()
 	o, err := parseMain(args, getenv)
 	if err != nil {
 		return reportParse(err, stdout, stderr)
@@ -69,7 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log := newLogger(o, out.log)
 	p.warnSkipped(log)
 	warnUnknownVariables(log, os.Environ())
-	return supervise(ctx, o, p, out, log, trap)
+	return supervise(ctx, o, p, out, log, caught)
 }
 
 // parseMain reads the main form: OPTIONS [--] COMMAND [ARG...], or cron
@@ -99,6 +95,25 @@ func reportParse(err error, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	return exitStartup
+}
+
+// minDescriptors is how many file descriptors initd needs to start
+// COMMAND: its three standard ones, the Go runtime's poller (two), the
+// pipe of a fork, and a few to read its configuration. Below it the Go
+// runtime could fail to make its poller and end initd with a stack trace.
+const minDescriptors = 16
+
+// checkDescriptors refuses to start with fewer than minDescriptors
+// descriptors allowed (ulimit -n), with a message that says so.
+func checkDescriptors() error {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		return nil
+	}
+	if lim.Cur < minDescriptors {
+		return fmt.Errorf("too few file descriptors: ulimit -n is %d, initd needs at least %d", lim.Cur, minDescriptors)
+	}
+	return nil
 }
 
 func versionString() string {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"sync"
+	"syscall"
 
 	"github.com/initd-dev/initd/cron"
 	"github.com/initd-dev/initd/logredirect"
@@ -12,10 +14,22 @@ import (
 // followers' Stop and the outputs' Close share one deadline (outputs.drain).
 const logDrain = logredirect.DefaultDrain
 
+// started is what start-up produced for COMMAND and what runs beside it:
+// its environment and credentials, the log sources and cron.
+type started struct {
+	env  []string
+	cred *syscall.Credential
+
+	mu       sync.Mutex // logs and cron are started by start-up and stopped by the loop
+	logs     *logredirect.Group
+	cronStop context.CancelFunc
+	cronDone chan struct{}
+}
+
 // logsStep starts the log followers and the syslog listener (--tail,
 // --tail-stderr, --syslog) before COMMAND starts; they are stopped, and
 // drained, after COMMAND and cron have ended.
-func (s *supervisor) logsStep(_ context.Context, st *started) error {
+func (s *startup) logsStep(context.Context) error {
 	var sources []logredirect.Source
 	follow := func(paths []string, out *logredirect.Output) {
 		for _, p := range paths {
@@ -38,24 +52,25 @@ func (s *supervisor) logsStep(_ context.Context, st *started) error {
 	if err := g.Start(sources...); err != nil {
 		return err
 	}
-	st.logs = g
+	s.st.mu.Lock()
+	s.st.logs = g
+	s.st.mu.Unlock()
 	return nil
 }
 
 // startCron runs the cron schedule beside COMMAND (or alone) until
-// stopCron; its jobs are started through the same reaper.
-func (s *supervisor) startCron(st *started) {
+// stopCron; its jobs are started, and stopped, by the supervisor.
+func (s *startup) startCron() {
+	st := s.st
 	if len(s.p.cronJobs) == 0 {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	opts := cron.Options{
-		Starter:    s.r,
+		Starter:    s.sup.Jobs(),
 		Overlap:    s.p.overlap,
 		Timeout:    s.o.cronTimeout,
-		Grace:      s.o.grace,
-		StopSignal: s.o.stopSignal,
 		Env:        st.env,
 		Credential: st.cred,
 		Stdout:     jobLines(s.o, s.out.stdout, "stdout"),
@@ -68,32 +83,42 @@ func (s *supervisor) startCron(st *started) {
 			s.log.Error().Err(err).Msg("cron")
 		}
 	}()
+	st.mu.Lock()
 	st.cronStop, st.cronDone = cancel, done
+	st.mu.Unlock()
 }
 
-// stopCron asks cron to start no new run and to stop the running ones
-// (stop signal, SIGKILL after the grace period); it does not wait.
+// stopCron tells cron to start no new run (the supervisor stops the
+// running ones); it does not wait.
 func (st *started) stopCron() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	if st.cronStop != nil {
 		st.cronStop()
 	}
 }
 
-// waitCron stops cron and waits until every job process has been reaped.
+// waitCron stops cron and waits until every job run has ended and its
+// output is written out.
 func (st *started) waitCron() {
-	if st.cronDone == nil {
-		return
+	st.stopCron()
+	st.mu.Lock()
+	done := st.cronDone
+	st.mu.Unlock()
+	if done != nil {
+		<-done
 	}
-	st.cronStop()
-	<-st.cronDone
 }
 
-// stopLogs writes out what the followers and syslog have, bounded.
+// stopLogs writes out what the followers and syslog have, bounded. It
+// may be called more than once.
 func (st *started) stopLogs() {
-	if st.logs == nil {
+	st.mu.Lock()
+	logs := st.logs
+	st.logs = nil
+	st.mu.Unlock()
+	if logs == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), logDrain)
-	defer cancel()
-	_ = st.logs.Stop(ctx)
+	_ = logs.Stop(context.Background()) // bounded by the outputs' Drain
 }

@@ -2,67 +2,27 @@ package main
 
 import (
 	"context"
-	"errors"
 	"syscall"
 
-	"github.com/initd-dev/initd/logredirect"
 	"github.com/initd-dev/initd/signals"
+	"github.com/initd-dev/initd/supervisor"
+	"github.com/rs/zerolog"
 )
 
-// started is what start-up produced for COMMAND and what runs beside it:
-// its environment and credentials, the log sources and cron.
-type started struct {
-	env  []string
-	cred *syscall.Credential
-
-	logs     *logredirect.Group
-	cronStop context.CancelFunc
-	cronDone chan struct{}
-}
-
 // startup runs the start-up steps in the contract's order: environment
-// files and secrets (and --user), templates, waits, log tailers and syslog.
-// A stop request meanwhile ends start-up with 128+signal; a failing step
-// ends it with its status. ok is false when COMMAND must not start.
-//
-// Only the wait can take long, so only it runs beside the signal loop; the
-// other steps run in line, and a stop request that arrived during one of
-// them is found before COMMAND starts.
-func (s *supervisor) startup(ctx context.Context) (st *started, code int, ok bool) {
-	st = &started{}
-	steps := []struct {
-		name string
-		long bool
-		run  func(context.Context, *started) error
-	}{
-		{"environment", false, func(_ context.Context, st *started) (err error) {
-			if st.env, err = s.p.config.environment(s.o, s.log); err != nil {
-				return err
-			}
-			st.env, st.cred, err = s.p.config.identity(st.env)
-			return err
-		}},
-		{"templates", false, func(ctx context.Context, st *started) error { return s.p.config.render(ctx, st.env, s.log) }},
-		{"wait", len(s.p.waits) > 0, s.waitStep},
-		{"logs", false, s.logsStep},
-	}
-	for _, step := range steps {
-		run := func(ctx context.Context) error { return step.run(ctx, st) }
-		code, ok := 0, true
-		if step.long {
-			code, ok = s.beforeStart(ctx, step.name, run)
-		} else if code, ok = s.stepResult(step.name, run(ctx)); ok {
-			code, ok = s.pendingStop(step.name)
-		}
-		if !ok {
-			st.stopLogs()
-			return nil, code, false
-		}
-	}
-	return st, 0, true
+// files and secrets (and --user), templates, waits, log tailers and
+// syslog; then it hands the supervisor what to run. It runs beside the
+// supervisor's loop, which ends it at once on a stop request.
+type startup struct {
+	o   *options
+	p   *plan
+	out *outputs
+	log zerolog.Logger
+	sup *supervisor.Supervisor
+	st  *started
 }
 
-// stepError carries the exit status of a failed start-up step.
+// stepError is a failed start-up step and the exit status it calls for.
 type stepError struct {
 	code int
 	err  error
@@ -71,68 +31,65 @@ type stepError struct {
 func (e *stepError) Error() string { return e.err.Error() }
 func (e *stepError) Unwrap() error { return e.err }
 
-// beforeStart runs one start-up step while watching for signals: a stop
-// request cancels the step and ends start-up with 128+signal; other
-// signals have nobody to go to yet and are dropped.
-func (s *supervisor) beforeStart(ctx context.Context, name string, step func(context.Context) error) (int, bool) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- step(ctx) }()
-	for {
-		select {
-		case err := <-done:
-			return s.stepResult(name, err)
-		case ev := <-s.trap.Events():
-			if code, stop := s.earlySignal(name, ev); stop {
-				cancel()
-				<-done
-				return code, false
+// ExitCode is the status initd exits with for the failed step.
+func (e *stepError) ExitCode() int { return e.code }
+
+func (s *startup) run(ctx context.Context) (*supervisor.Launch, error) {
+	st := s.st
+	steps := []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"environment", func(context.Context) (err error) {
+			if st.env, err = s.p.config.environment(s.o, s.log); err != nil {
+				return err
 			}
+			st.env, st.cred, err = s.p.config.identity(st.env)
+			return err
+		}},
+		{"templates", func(ctx context.Context) error { return s.p.config.render(ctx, st.env, s.log) }},
+		{"wait", s.waitStep},
+		{"logs", s.logsStep},
+	}
+	for _, step := range steps {
+		if err := step.run(ctx); err != nil {
+			st.stopLogs()
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			s.log.Error().Str("step", step.name).Msg(err.Error())
+			return nil, err
 		}
 	}
+	l, err := s.launch()
+	if err != nil {
+		st.stopLogs()
+		s.log.Error().Msg(err.Error())
+	}
+	return l, err
 }
 
-// stepResult logs a failed step and gives its exit status.
-func (s *supervisor) stepResult(name string, err error) (int, bool) {
-	if err == nil {
-		return 0, true
+// launch is what the supervisor runs: COMMAND (found in the environment's
+// PATH), in the terminal's foreground when initd has one, and cron.
+func (s *startup) launch() (*supervisor.Launch, error) {
+	l := &supervisor.Launch{
+		Stay:    len(s.p.cronJobs) > 0,
+		Running: func() { s.startCron() },
 	}
-	var se *stepError
-	if errors.As(err, &se) {
-		s.log.Error().Str("step", name).Msg(se.Error())
-		return se.code, false
-	}
-	s.log.Error().Str("step", name).Msg(err.Error())
-	return exitStartup, false
-}
-
-// pendingStop handles the signals that arrived during a step run in line.
-func (s *supervisor) pendingStop(name string) (int, bool) {
-	for {
-		select {
-		case ev := <-s.trap.Events():
-			if code, stop := s.earlySignal(name, ev); stop {
-				return code, false
-			}
-		default:
-			return 0, true
+	if len(s.o.command) > 0 {
+		path, err := supervisor.LookPath(s.o.command[0], s.st.env)
+		if err != nil {
+			return nil, err
 		}
+		l.Command = &supervisor.Spec{Path: path, Argv: s.o.command, Attr: s.commandAttr}
 	}
+	return l, nil
 }
 
-// earlySignal handles a signal before COMMAND exists: a stop request ends
-// start-up with 128+signal; anything else has nobody to go to and is
-// dropped.
-func (s *supervisor) earlySignal(step string, ev signals.Event) (code int, stop bool) {
-	sig := ev.Signal
-	if ev.Self {
-		return 0, false
+func (s *startup) commandAttr() (*syscall.ProcAttr, func(bool), error) {
+	sys := &syscall.SysProcAttr{Credential: s.st.cred}
+	if signals.ForegroundTerminal(0) {
+		sys.Foreground, sys.Ctty = true, 0
 	}
-	if _, ok := s.o.rewrites.Apply(sig); ok && s.isStopRequest(sig) {
-		s.log.Info().Str("signal", signals.Name(sig)).Str("step", step).Msg("stop requested before COMMAND started")
-		return 128 + int(sig), true
-	}
-	s.log.Debug().Str("signal", signals.Name(sig)).Msg("no COMMAND yet: signal dropped")
-	return 0, false
+	return &syscall.ProcAttr{Env: s.st.env, Files: []uintptr{0, 1, 2}, Sys: sys}, nil, nil
 }

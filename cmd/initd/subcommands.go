@@ -13,6 +13,7 @@ import (
 	"github.com/initd-dev/initd/privdrop"
 	"github.com/initd-dev/initd/procspec"
 	"github.com/initd-dev/initd/signals"
+	"github.com/initd-dev/initd/supervisor"
 	"github.com/initd-dev/initd/templates"
 	"github.com/rs/zerolog"
 )
@@ -69,7 +70,7 @@ func runValidate(ctx context.Context, args []string, getenv func(string) string,
 	}
 	var path string
 	if err == nil && len(o.command) > 0 {
-		if path, err = lookPath(o.command[0], os.Environ()); err != nil {
+		if path, err = supervisor.LookPath(o.command[0], os.Environ()); err != nil {
 			err = usagef("%w", err)
 		}
 	}

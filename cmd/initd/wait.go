@@ -84,7 +84,7 @@ func waitOrCheck(ctx context.Context, name string, targets []waitfor.Target, wo 
 }
 
 // waitStep is the start-up step for --wait.
-func (s *supervisor) waitStep(ctx context.Context, _ *started) error {
+func (s *startup) waitStep(ctx context.Context) error {
 	if len(s.p.waits) == 0 {
 		return nil
 	}
