@@ -152,7 +152,7 @@ func waitForLines(t *testing.T, path string, want ...string) {
 func TestSignalsForwardedEachInTurn(t *testing.T) {
 	t.Parallel()
 	sigs := []syscall.Signal{unix.SIGHUP, unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2, unix.SIGALRM, unix.SIGWINCH,
-		unix.SIGCONT, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU, unix.SIGPIPE, unix.SIGXCPU, unix.SIGIO, unix.SIGPWR, 35, 50, 64}
+		unix.SIGCONT, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU, unix.SIGXCPU, unix.SIGIO, unix.SIGPWR, unix.SIGABRT, unix.SIGSEGV, 35, 50, 64}
 	for _, m := range modes {
 		for _, single := range []bool{false, true} {
 			name := m.name + "/group"

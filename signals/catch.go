@@ -20,11 +20,13 @@ type Catcher struct {
 	c chan os.Signal
 }
 
-// Catch starts catching every [Forwardable] signal, and SIGPIPE.
+// Catch starts catching every [Forwardable] signal, and SIGPIPE, and
+// ignores those nobody can catch ([IgnoreUnhandled]).
 //
 // Signals that initd's parent blocked before starting it are caught too:
 // os/signal unblocks the signals it is asked for on a thread of its own.
 func Catch() *Catcher {
+	_, _ = IgnoreUnhandled() // fails only for a bad signal number
 	c := &Catcher{c: make(chan os.Signal, bufferSize)}
 	all := make([]os.Signal, 0, rtMax)
 	for s := syscall.Signal(1); s <= rtMax; s++ {

@@ -14,16 +14,18 @@ import (
 //   - SIGURG and SIGPROF, which the Go runtime keeps for itself (goroutine
 //     preemption and CPU profiling: os/signal may report SIGURGs nobody
 //     sent, and never reports SIGPROF);
-//   - 32 and 33, which the C libraries keep for themselves (thread
-//     cancellation and set*id) and the Go runtime leaves alone;
+//   - 32, 33 and 34, which the C libraries keep for themselves (thread
+//     cancellation, set*id, musl's SIGSYNCCALL): the Go runtime uses 33
+//     and takes neither 32 nor 34, which os/signal cannot catch (see
+//     [IgnoreUnhandled]);
 //   - SIGPIPE, which is caught (a write to a closed stdout never kills
 //     initd) but not forwarded: os/signal cannot tell the SIGPIPE of
 //     initd's own write from one another process sent.
 //
-// Real-time signals from 34 (SIGRTMIN) to 64 are forwarded.
+// Real-time signals from 35 (SIGRTMIN+1) to 64 are forwarded.
 func Forwardable(sig syscall.Signal) bool {
 	switch sig {
-	case unix.SIGKILL, unix.SIGSTOP, unix.SIGCHLD, unix.SIGURG, unix.SIGPROF, unix.SIGPIPE, 32, 33:
+	case unix.SIGKILL, unix.SIGSTOP, unix.SIGCHLD, unix.SIGURG, unix.SIGPROF, unix.SIGPIPE, 32, 33, 34:
 		return false
 	}
 	return sig >= 1 && sig <= rtMax

@@ -9,8 +9,9 @@
 // # What is forwarded
 //
 // Every catchable signal but SIGCHLD (the reaper's), SIGURG and SIGPROF
-// (the Go runtime's), 32 and 33 (the C libraries'), and SIGPIPE (caught so
-// that a closed stdout never kills initd, never forwarded). Catching
+// (the Go runtime's), 32 to 34 (the C libraries'; 32 and 34 are ignored,
+// since neither the Go runtime nor os/signal takes them), and SIGPIPE
+// (caught so that a closed stdout never kills initd, never forwarded). Catching
 // SIGTSTP, SIGTTIN and SIGTTOU means initd itself is never stopped by job
 // control; catching SIGQUIT, SIGABRT and the like means a stray one from
 // outside never ends initd with a goroutine dump.

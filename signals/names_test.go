@@ -2,8 +2,11 @@ package signals
 
 import (
 	"errors"
+	"os"
+	"os/exec"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -83,12 +86,12 @@ func TestParseRewrite(t *testing.T) {
 
 func TestForwardable(t *testing.T) {
 	t.Parallel()
-	for _, never := range []syscall.Signal{0, unix.SIGCHLD, unix.SIGURG, unix.SIGKILL, unix.SIGSTOP, unix.SIGPROF, unix.SIGPIPE, 32, 33, 65} {
+	for _, never := range []syscall.Signal{0, unix.SIGCHLD, unix.SIGURG, unix.SIGKILL, unix.SIGSTOP, unix.SIGPROF, unix.SIGPIPE, 32, 33, 34, 65} {
 		if Forwardable(never) {
 			t.Errorf("%v is caught", never)
 		}
 	}
-	for _, must := range []syscall.Signal{unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU, unix.SIGWINCH, unix.SIGSEGV, 34, 35, 64} {
+	for _, must := range []syscall.Signal{unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU, unix.SIGWINCH, unix.SIGSEGV, 35, 64} {
 		if !Forwardable(must) {
 			t.Errorf("%v is not caught", must)
 		}
@@ -127,4 +130,25 @@ func FuzzParseRewrite(f *testing.F) {
 			t.Fatalf("ParseRewrite(%q) = %d:%d", s, from, to)
 		}
 	})
+}
+
+// 32 and 34 reach no Go handler: left at their default action they end
+// the process. After Catch they are ignored, and the process lives.
+func TestCatchSurvivesUnhandledSignals(t *testing.T) {
+	if os.Getenv("SIGNALS_TEST_CHILD") == "1" {
+		c := Catch()
+		defer c.Stop()
+		for _, sig := range []syscall.Signal{32, 34, 32, 34} {
+			_ = unix.Kill(os.Getpid(), sig)
+		}
+		time.Sleep(100 * time.Millisecond)
+		os.Exit(7)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCatchSurvivesUnhandledSignals$")
+	cmd.Env = append(os.Environ(), "SIGNALS_TEST_CHILD=1")
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 7 {
+		t.Fatalf("child ended with %v, want exit status 7", err)
+	}
 }

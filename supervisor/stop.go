@@ -28,6 +28,11 @@ func (s *Supervisor) stopOut(sig, out syscall.Signal) syscall.Signal {
 
 // onSignal handles one caught signal.
 func (s *Supervisor) onSignal(sig syscall.Signal) {
+	if !signals.Forwardable(sig) {
+		// SIGPIPE: most likely initd's own write to a closed pipe.
+		s.log.Debug().Str("signal", signals.Name(sig)).Msg("not forwarded")
+		return
+	}
 	out, ok := s.cfg.Rewrites.Apply(sig)
 	if !ok {
 		s.log.Debug().Str("signal", signals.Name(sig)).Msg("dropped (--rewrite)")
@@ -48,7 +53,8 @@ func (s *Supervisor) onSignal(sig syscall.Signal) {
 	case !s.stopping && !s.ending:
 		s.log.Info().Str("signal", signals.Name(sig)).Str("stop_signal", signals.Name(out)).
 			Stringer("delay", s.cfg.StopDelay).Stringer("grace", s.cfg.Grace).Msg("stop requested")
-		s.stopping, s.stopSig = true, out
+		s.stopping, s.ending, s.stopSig = true, true, out
+		s.cancelStartup()
 		if s.launch.Command == nil {
 			s.setStatus(0)
 		}
@@ -116,7 +122,7 @@ func (s *Supervisor) nextPreStop() {
 			return
 		}
 	}
-	if s.cfg.StopDelay > 0 && !s.ending {
+	if s.cfg.StopDelay > 0 {
 		s.delayTimer = s.after(s.cfg.StopDelay, s.sendStop)
 		return
 	}
