@@ -177,6 +177,26 @@ type proc struct {
 // killed when ctx is done or the test ends.
 func startInitd(t *testing.T, ctx context.Context, args []string, opt ...runOpt) *proc {
 	t.Helper()
+	return startArgv(t, ctx, append([]string{initdBinary(t)}, args...), opt...)
+}
+
+// startInitdArgv starts argv, a program that execs initd (a shell that
+// sets a limit, a helper that blocks signals), the way startInitd starts
+// initd; its pid is initd's.
+func startInitdArgv(t *testing.T, argv []string, opt ...runOpt) *proc {
+	t.Helper()
+	return startArgv(t, ctxFor(t, 90*time.Second), argv, opt...)
+}
+
+// runInitdArgv runs argv (see startInitdArgv) to the end, at most 60 s.
+func runInitdArgv(t *testing.T, argv []string, opt ...runOpt) result {
+	t.Helper()
+	p := startArgv(t, ctxFor(t, 60*time.Second), argv, opt...)
+	return p.Wait(70 * time.Second)
+}
+
+func startArgv(t *testing.T, ctx context.Context, argv []string, opt ...runOpt) *proc {
+	t.Helper()
 	var c runConfig
 	for _, o := range opt {
 		o(&c)
@@ -184,7 +204,6 @@ func startInitd(t *testing.T, ctx context.Context, args []string, opt ...runOpt)
 	if c.pid1 {
 		needPIDNamespace(t)
 	}
-	argv := append([]string{initdBinary(t)}, args...)
 	if c.pid1 {
 		argv = append([]string{"unshare", "--pid", "--fork", "--mount-proc", "--kill-child"}, argv...)
 	}

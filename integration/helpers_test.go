@@ -102,6 +102,31 @@ var helpers = map[string]func(args []string) int{
 		runtimeLockAndExec(set, args)
 		return 127
 	},
+	// blockexec ARGV...: blocks SIGUSR1, SIGUSR2 and SIGHUP, then execs
+	// ARGV with them blocked, as a parent that blocked them would.
+	"blockexec": func(args []string) int {
+		var set unix.Sigset_t
+		for _, s := range []syscall.Signal{unix.SIGUSR1, unix.SIGUSR2, unix.SIGHUP} {
+			set.Val[(s-1)/64] |= 1 << ((uint(s) - 1) % 64)
+		}
+		runtimeLockAndExec(set, args)
+		return 127
+	},
+	// exiton OUT CODE: catches every signal it can, writes "ready" to OUT,
+	// and exits CODE on SIGTERM; every other signal is counted and
+	// otherwise ignored.
+	"exiton": func(args []string) int {
+		c := make(chan os.Signal, 1024)
+		signal.Notify(c)
+		code, _ := strconv.Atoi(args[1])
+		appendLine(args[0], "ready")
+		for s := range c {
+			if s == unix.SIGTERM {
+				return code
+			}
+		}
+		return 0
+	},
 	// sleep D: sleeps for D (a Go duration).
 	"sleep": func(args []string) int {
 		d, _ := time.ParseDuration(args[0])

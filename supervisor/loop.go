@@ -211,11 +211,12 @@ func (s *Supervisor) leftovers() {
 	if !s.leftoversSent && !s.killed {
 		s.leftoversSent = true
 		found, err := s.signalTree(syscall.SIGTERM)
-		ev := s.log.Info()
-		if err != nil {
-			ev = s.log.Warn().Err(err)
+		switch {
+		case err != nil:
+			s.log.Warn().Err(err).Msg("sending SIGTERM to the processes left behind")
+		case len(found) > 0:
+			s.log.Info().Int("count", len(found)).Str("processes", describe(found)).Msg("sent SIGTERM to the processes left behind")
 		}
-		ev.Int("count", len(found)).Str("processes", describe(found)).Msg("sending SIGTERM to the processes left behind")
 		if !s.stopSent {
 			s.stopSent = true
 			s.startGrace()

@@ -42,14 +42,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runRender(ctx, args[1:], getenv, stdout, stderr)
 		}
 	}
+	// Too few threads allowed would crash the Go runtime later on: say so
+	// now, before os/signal makes its thread.
+	if err := checkLimits(); err != nil {
+		fmt.Fprintf(stderr, "initd: %v\n", err)
+		return exitStartup
+	}
 	// Signals are caught first: from here on none can kill or stop initd,
 	// and none is lost before COMMAND exists.
 	caught := signals.Catch()
 	defer caught.Stop()
-	if err := checkDescriptors(); err != nil {
-		fmt.Fprintf(stderr, "initd: %v\n", err)
-		return exitStartup
-	}
 	limits := readLimits()
 	o, err := parseMain(args, getenv)
 	if err != nil {
@@ -97,21 +99,26 @@ func reportParse(err error, stdout, stderr io.Writer) int {
 	return exitStartup
 }
 
-// minDescriptors is how many file descriptors initd needs to start
-// COMMAND: its three standard ones, the Go runtime's poller (two), the
-// pipe of a fork, and a few to read its configuration. Below it the Go
-// runtime could fail to make its poller and end initd with a stack trace.
-const minDescriptors = 16
+// Below these limits the Go runtime can fail to make its poller (file
+// descriptors: its three standard ones, the poller's two, a fork's pipe,
+// a few to read the configuration) or a thread (processes: a Go program
+// runs on several threads, and each counts against ulimit -u), and end
+// initd with a stack trace instead of a message.
+const (
+	minDescriptors = 16
+	minProcesses   = 16
+)
 
-// checkDescriptors refuses to start with fewer than minDescriptors
-// descriptors allowed (ulimit -n), with a message that says so.
-func checkDescriptors() error {
+// checkLimits refuses to start with too few file descriptors or (for a
+// user other than root, which the kernel does not hold to it) processes
+// allowed, with a message that says so.
+func checkLimits() error {
 	var lim unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-		return nil
-	}
-	if lim.Cur < minDescriptors {
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) == nil && lim.Cur < minDescriptors {
 		return fmt.Errorf("too few file descriptors: ulimit -n is %d, initd needs at least %d", lim.Cur, minDescriptors)
+	}
+	if unix.Geteuid() != 0 && unix.Getrlimit(unix.RLIMIT_NPROC, &lim) == nil && lim.Cur < minProcesses {
+		return fmt.Errorf("too few processes: ulimit -u is %d, initd needs at least %d", lim.Cur, minProcesses)
 	}
 	return nil
 }
