@@ -116,16 +116,18 @@ var helpers = map[string]func(args []string) int{
 	// and exits CODE on SIGTERM; every other signal is counted and
 	// otherwise ignored.
 	"exiton": func(args []string) int {
-		c := make(chan os.Signal, 1024)
-		signal.Notify(c)
+		// TERM on a channel of its own: a flood of others cannot crowd it out.
+		term, others := make(chan os.Signal, 1), make(chan os.Signal, 1024)
+		signal.Notify(others)
+		signal.Notify(term, unix.SIGTERM)
 		code, _ := strconv.Atoi(args[1])
 		appendLine(args[0], "ready")
-		for s := range c {
-			if s == unix.SIGTERM {
-				return code
+		go func() {
+			for range others {
 			}
-		}
-		return 0
+		}()
+		<-term
+		return code
 	},
 	// sleep D: sleeps for D (a Go duration).
 	"sleep": func(args []string) int {

@@ -28,12 +28,13 @@ func noCrash(t *testing.T, stderr string) {
 // A storm of signals from two senders at once, one of them sending a
 // signal nobody in a Go program can catch (34, RTMIN; 32), leaves initd
 // supervising, and it still exits with COMMAND's status.
+//
+// Storms and floods run alone (not in parallel): they measure how initd
+// copes with signal traffic, not how the machine copes with the suite.
 func TestSignalStormSurvived(t *testing.T) {
-	t.Parallel()
 	for _, m := range modes {
 		for _, other := range []syscall.Signal{34, 32, 40} {
 			t.Run(fmt.Sprintf("%s/USR1+%d", m.name, other), func(t *testing.T) {
-				t.Parallel()
 				out := filepath.Join(t.TempDir(), "out")
 				p := startInitd(t, ctxFor(t, 60*time.Second), append([]string{"--"}, helper(t, "exiton", out, "7")...),
 					append(m.opts, withEnv(helperEnv))...)
@@ -100,10 +101,8 @@ func startHelper(t *testing.T, argv []string, opts ...runOpt) *proc {
 // A flood of queued real-time signals does not keep initd from stopping
 // within seconds of a TERM.
 func TestRealtimeFloodThenStop(t *testing.T) {
-	t.Parallel()
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
-			t.Parallel()
 			out := filepath.Join(t.TempDir(), "out")
 			p := startInitd(t, ctxFor(t, 90*time.Second), append([]string{"--"}, helper(t, "exiton", out, "9")...),
 				append(m.opts, withEnv(helperEnv))...)
@@ -117,8 +116,8 @@ func TestRealtimeFloodThenStop(t *testing.T) {
 			}
 			t0 := time.Now()
 			p.Signal(unix.SIGTERM)
-			r := p.Wait(30 * time.Second)
-			if took := time.Since(t0); took > 10*time.Second {
+			r := p.Wait(60 * time.Second)
+			if took := time.Since(t0); took > 20*time.Second {
 				t.Errorf("initd took %v to exit after TERM", took)
 			}
 			if r.Code != 9 || sent < 100000 {

@@ -6,18 +6,25 @@ import (
 	"syscall"
 )
 
-// bufferSize is how many signals a Catcher holds while its reader is busy.
-// os/signal already folds repeats of one signal number that arrive before
-// they are read into one; the buffer only has to hold distinct ones, and a
-// burst of distinct real-time signals at worst, as runc's does.
-const bufferSize = 2048
+// rawBuffer is how many signals os/signal may hand over while the relay
+// is busy; the relay only notes them, so it rarely holds more than a few.
+const rawBuffer = 2048
 
 // Catcher takes every signal initd forwards, through os/signal, and hands
-// them over in the order they were read. Make it first thing in main: from
-// then on no signal initd forwards can kill or stop it, and none is lost
-// before there is somebody to forward it to.
+// them over in the order they first arrived. Make it first thing in main:
+// from then on no signal initd forwards can kill or stop it, and none is
+// lost before there is somebody to forward it to.
+//
+// os/signal drops a signal when the channel it sends to is full, so a
+// flood of one signal could crowd out a stop request. A Catcher never
+// drops one: like the kernel with standard signals, it keeps at most one
+// of each signal number pending until it is read, so however many
+// arrive, every signal number that arrived is read once after its last
+// arrival.
 type Catcher struct {
-	c chan os.Signal
+	raw  chan os.Signal
+	out  chan os.Signal
+	done chan struct{}
 }
 
 // Catch starts catching every [Forwardable] signal, and SIGPIPE, and
@@ -27,30 +34,60 @@ type Catcher struct {
 // os/signal unblocks the signals it is asked for on a thread of its own.
 func Catch() *Catcher {
 	_, _ = IgnoreUnhandled() // fails only for a bad signal number
-	c := &Catcher{c: make(chan os.Signal, bufferSize)}
+	c := &Catcher{raw: make(chan os.Signal, rawBuffer), out: make(chan os.Signal), done: make(chan struct{})}
 	all := make([]os.Signal, 0, rtMax)
 	for s := syscall.Signal(1); s <= rtMax; s++ {
 		if caught(s) {
 			all = append(all, s)
 		}
 	}
-	signal.Notify(c.c, all...)
+	signal.Notify(c.raw, all...)
+	go c.relay()
 	return c
 }
 
+// relay folds the signals from os/signal into one pending entry per
+// number, and hands them over in order.
+func (c *Catcher) relay() {
+	var queue []syscall.Signal
+	var pending [rtMax + 1]bool
+	for {
+		var out chan<- os.Signal
+		var head syscall.Signal
+		if len(queue) > 0 {
+			out, head = c.out, queue[0]
+		}
+		select {
+		case s := <-c.raw:
+			sig, ok := s.(syscall.Signal)
+			if ok && sig > 0 && sig <= rtMax && !pending[sig] {
+				pending[sig] = true
+				queue = append(queue, sig)
+			}
+		case out <- head:
+			pending[head] = false
+			queue = queue[1:]
+		case <-c.done:
+			return
+		}
+	}
+}
+
 // C delivers the caught signals; each value is a syscall.Signal.
-func (c *Catcher) C() <-chan os.Signal { return c.c }
+func (c *Catcher) C() <-chan os.Signal { return c.out }
 
 // Inject hands sig to the reader of C as if it had been received: for a
 // signal the kernel promised and can no longer send (--pdeathsig when the
-// parent was already gone). It never blocks; with the buffer full the
-// signal is dropped, as one sent by another process would be.
+// parent was already gone).
 func (c *Catcher) Inject(sig syscall.Signal) {
 	select {
-	case c.c <- sig:
-	default:
+	case c.raw <- sig:
+	case <-c.done:
 	}
 }
 
 // Stop stops catching; signals then have their default effect again.
-func (c *Catcher) Stop() { signal.Stop(c.c) }
+func (c *Catcher) Stop() {
+	signal.Stop(c.raw)
+	close(c.done)
+}

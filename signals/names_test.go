@@ -152,3 +152,29 @@ func TestCatchSurvivesUnhandledSignals(t *testing.T) {
 		t.Fatalf("child ended with %v, want exit status 7", err)
 	}
 }
+
+// A flood of one signal never crowds out another: each number that
+// arrived is read, however slowly the reader reads.
+func TestCatcherNeverDropsASignalNumber(t *testing.T) {
+	c := Catch()
+	defer c.Stop()
+	for i := 0; i < 20000; i++ {
+		_ = unix.Kill(os.Getpid(), unix.SIGUSR1)
+	}
+	_ = unix.Kill(os.Getpid(), unix.SIGWINCH)
+	for i := 0; i < 20000; i++ {
+		_ = unix.Kill(os.Getpid(), unix.SIGUSR1)
+	}
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case s := <-c.C():
+			if s == unix.SIGWINCH {
+				return
+			}
+			time.Sleep(10 * time.Microsecond) // a slow reader
+		case <-timeout:
+			t.Fatal("SIGWINCH was never read")
+		}
+	}
+}
