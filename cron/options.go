@@ -2,11 +2,11 @@ package cron
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/initd-dev/initd/logredirect"
 	"github.com/initd-dev/initd/reaper"
 	"github.com/rs/zerolog"
 )
@@ -55,9 +55,7 @@ type Starter interface {
 
 // Lines receives a job's output, cut into whole lines each preceded by
 // prefix; *logredirect.Output is one.
-type Lines interface {
-	Writer(prefix string) io.WriteCloser
-}
+type Lines = logredirect.Lines
 
 // Shell runs every job's command as Shell -c COMMAND.
 const Shell = "/bin/sh"

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/initd-dev/initd/logredirect"
 	"github.com/rs/zerolog"
 )
 
@@ -22,7 +23,7 @@ type runner struct {
 	base  []string // environment before a job's own lines
 	stdin *os.File // /dev/null, every run's fd 0
 	runs  sync.WaitGroup
-	out   outputs
+	out   logredirect.ChildOutputs
 }
 
 // jobState is one job's scheduling state.
@@ -81,7 +82,9 @@ func Run(ctx context.Context, jobs []Job, opts Options) error {
 	}
 	schedulers.Wait()
 	r.runs.Wait()
-	r.out.drain(opts.drain())
+	dctx, cancel := context.WithTimeout(context.Background(), opts.drain())
+	defer cancel()
+	r.out.Drain(dctx)
 	return nil
 }
 

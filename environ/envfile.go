@@ -255,3 +255,27 @@ func Map(env []string) map[string]string {
 
 // hasNUL reports whether b contains a NUL byte (impossible in environ).
 func hasNUL(b []byte) bool { return bytes.IndexByte(b, 0) >= 0 }
+
+// Override returns env with each of vars set, replacing an earlier value:
+// what an init hook sets (through INITD_HOOK_ENV) wins over what was
+// there. env is not modified.
+func Override(env []string, vars []Var) []string {
+	set := make(map[string]string, len(vars))
+	for _, v := range vars {
+		set[v.Name] = v.Value
+	}
+	out := make([]string, 0, len(env)+len(vars))
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if _, ok := set[name]; !ok {
+			out = append(out, kv)
+		}
+	}
+	for _, v := range vars {
+		if value, ok := set[v.Name]; ok {
+			out = append(out, v.Name+"="+value)
+			delete(set, v.Name)
+		}
+	}
+	return out
+}

@@ -182,3 +182,16 @@ func TestReadFileRefusesWhatIsNotASmallRegularFile(t *testing.T) {
 		}
 	}
 }
+
+func TestOverride(t *testing.T) {
+	t.Parallel()
+	env := []string{"A=1", "B=2", "C=3"}
+	got := Override(env, []Var{{"B", "x"}, {"D", "4"}, {"B", "y"}})
+	want := []string{"A=1", "C=3", "B=y", "D=4"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("Override = %q, want %q", got, want)
+	}
+	if env[1] != "B=2" {
+		t.Error("Override changed its input")
+	}
+}

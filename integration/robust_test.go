@@ -14,9 +14,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// noCrash fails the test when initd's output shows a Go panic, a fatal
+// noRuntimeCrash fails the test when initd's output shows a Go panic, a fatal
 // runtime error or a stack trace.
-func noCrash(t *testing.T, stderr string) {
+func noRuntimeCrash(t *testing.T, stderr string) {
 	t.Helper()
 	for _, bad := range []string{"panic:", "fatal error:", "goroutine ", "runtime: "} {
 		if strings.Contains(stderr, bad) {
@@ -59,7 +59,7 @@ func TestSignalStormSurvived(t *testing.T) {
 				if r.Code != 7 {
 					t.Errorf("exit %d, want COMMAND's 7\n%s", r.Code, lastLines(r.Stderr, 10))
 				}
-				noCrash(t, r.Stderr)
+				noRuntimeCrash(t, r.Stderr)
 			})
 		}
 	}
@@ -123,7 +123,7 @@ func TestRealtimeFloodThenStop(t *testing.T) {
 			if r.Code != 9 || sent < 100000 {
 				t.Errorf("exit %d after %d signals, want 9 after 100000", r.Code, sent)
 			}
-			noCrash(t, r.Stderr)
+			noRuntimeCrash(t, r.Stderr)
 		})
 	}
 }
@@ -163,7 +163,7 @@ func TestFewDescriptors(t *testing.T) {
 		t.Run(strconv.Itoa(n), func(t *testing.T) {
 			t.Parallel()
 			r := runInitdArgv(t, []string{"sh", "-c", fmt.Sprintf(`ulimit -n %d && exec "$0" -- true`, n), initdBinary(t)})
-			noCrash(t, r.Stderr)
+			noRuntimeCrash(t, r.Stderr)
 			switch {
 			case r.Code == 0:
 			case r.Code == 1 && (strings.Contains(r.Stderr, "file descriptors") || strings.Contains(r.Stderr, "ulimit -n")):
@@ -185,7 +185,7 @@ func TestFewProcesses(t *testing.T) {
 			// As nobody: root is not held to RLIMIT_NPROC.
 			r := runInitdArgv(t, []string{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
 				"prlimit", fmt.Sprintf("--nproc=%d:%d", n, n), initdBinary(t), "--", "/bin/true"})
-			noCrash(t, r.Stderr)
+			noRuntimeCrash(t, r.Stderr)
 			if r.Code != 0 && !(r.Code == 1 && strings.Contains(r.Stderr, "ulimit -u")) {
 				t.Errorf("ulimit -u %d: exit %d, want 0, or 1 and a message about processes\n%s", n, r.Code, r.Stderr)
 			}

@@ -10,7 +10,7 @@ import (
 )
 
 // outputs are initd's own stdout and stderr. When lines from other sources
-// are copied there (tailed files, syslog, cron jobs), everything, initd's
+// are copied there (tailed files, syslog, cron jobs, services), everything, initd's
 // own log included, goes through one logredirect.Output per stream, so no
 // two lines ever mix. Otherwise initd's log is written directly.
 //
@@ -24,7 +24,7 @@ type outputs struct {
 
 func newOutputs(o *options, p *plan) *outputs {
 	out := &outputs{drain: logredirect.NewDrain(logDrain)}
-	copying := len(o.tails) > 0 || len(o.tailsStderr) > 0 || o.syslog != "" || len(p.cronJobs) > 0
+	copying := len(o.tails) > 0 || len(o.tailsStderr) > 0 || o.syslog != "" || len(p.cronJobs) > 0 || len(p.services) > 0
 	if !copying {
 		out.log = terminalSafe(os.Stderr)
 		return out

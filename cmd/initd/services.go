@@ -20,6 +20,8 @@ type started struct {
 	env  []string
 	cred *syscall.Credential
 
+	children logredirect.ChildOutputs // services' output
+
 	mu       sync.Mutex // logs and cron are started by start-up and stopped by the loop
 	logs     *logredirect.Group
 	cronStop context.CancelFunc
@@ -73,8 +75,8 @@ func (s *startup) startCron() {
 		Timeout:    s.o.cronTimeout,
 		Env:        st.env,
 		Credential: st.cred,
-		Stdout:     jobLines(s.o, s.out.stdout, "stdout"),
-		Stderr:     jobLines(s.o, s.out.stderr, "stderr"),
+		Stdout:     childLines(s.o, s.out.stdout, "job", "stdout"),
+		Stderr:     childLines(s.o, s.out.stderr, "job", "stderr"),
 		Log:        s.log,
 	}
 	go func() {

@@ -49,6 +49,7 @@ func (s *startup) run(ctx context.Context) (*supervisor.Launch, error) {
 		}},
 		{"templates", func(ctx context.Context) error { return s.p.config.render(ctx, st.env, s.log) }},
 		{"wait", s.waitStep},
+		{"init hooks", s.initHooksStep},
 		{"logs", s.logsStep},
 	}
 	for _, step := range steps {
@@ -70,11 +71,22 @@ func (s *startup) run(ctx context.Context) (*supervisor.Launch, error) {
 }
 
 // launch is what the supervisor runs: COMMAND (found in the environment's
-// PATH), in the terminal's foreground when initd has one, and cron.
+// PATH), in the terminal's foreground when initd has one, the services,
+// the pre-stop and finish hooks, and cron.
 func (s *startup) launch() (*supervisor.Launch, error) {
 	l := &supervisor.Launch{
 		Stay:    len(s.p.cronJobs) > 0,
 		Running: func() { s.startCron() },
+	}
+	var err error
+	if l.Services, err = s.serviceSpecs(); err != nil {
+		return nil, err
+	}
+	if l.PreStop, err = s.hookSpecs("--pre-stop", s.p.preStop); err != nil {
+		return nil, err
+	}
+	if l.Finish, err = s.hookSpecs("--finish", s.p.finish); err != nil {
+		return nil, err
 	}
 	if len(s.o.command) > 0 {
 		path, err := supervisor.LookPath(s.o.command[0], s.st.env)

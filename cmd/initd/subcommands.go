@@ -137,7 +137,7 @@ func checkTemplates(ctx context.Context, c *configPlan, o *options) error {
 func describeProcesses(b *strings.Builder, p *plan) error {
 	env := os.Environ()
 	find := func(what string, argv []string) (string, error) {
-		path, err := lookPath(argv[0], env)
+		path, err := supervisor.LookPath(argv[0], env)
 		if err != nil {
 			return "", usagef("%s: %w", what, err)
 		}

@@ -43,6 +43,7 @@ func supervise(ctx context.Context, o *options, p *plan, out *outputs, log zerol
 	s := &startup{o: o, p: p, out: out, log: log, sup: sup, st: st}
 	code := sup.Run(ctx, s.run)
 	st.waitCron()
+	st.children.Drain(out.drain.Context())
 	st.stopLogs()
 	return code
 }
