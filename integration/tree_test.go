@@ -142,7 +142,7 @@ func TestThousandOrphansReaped(t *testing.T) {
 			}
 			// 1,000 orphans, and sleep too when TERM killed sh before sh
 			// could reap it.
-			if !strings.Contains(r.Stderr, "orphans_reaped=1000 ") && !strings.Contains(r.Stderr, "orphans_reaped=1001 ") {
+			if !strings.Contains(r.Stderr, "orphans_reaped=1000") && !strings.Contains(r.Stderr, "orphans_reaped=1001") {
 				t.Errorf("want orphans_reaped=1000 or 1001 in the exit line:\n%s", lastLines(r.Stderr, 3))
 			}
 		})
