@@ -232,10 +232,11 @@ func (s *Supervisor) killAll() {
 	if !s.killed {
 		s.killed, s.killedAt = true, time.Now()
 	}
+	killed, err := s.signalTree(unix.SIGKILL)
 	for pr := range s.procs {
+		// The groups too, for what /proc did not show.
 		_ = pr.p.SignalGroup(unix.SIGKILL)
 	}
-	killed, err := s.signalTree(unix.SIGKILL)
 	if len(killed) > 0 {
 		s.log.Warn().Int("count", len(killed)).Str("processes", describe(killed)).Msg("killed (SIGKILL) the remaining processes")
 	} else if err != nil {
