@@ -93,3 +93,46 @@ func testExampleCron(t *testing.T, s *podmanSuite) {
 		t.Errorf("podman stop took %v, want well under the image's INITD_GRACE plus slack", elapsed)
 	}
 }
+
+// testExampleServices: the init hook writes the page before the services
+// start, the web service serves it, both services' lines reach podman logs
+// prefixed with their names, and podman stop ends the services-only
+// container with 0, each service having had its TERM.
+func testExampleServices(t *testing.T, s *podmanSuite) {
+	ctx := podmanContext(t, 2*time.Minute)
+	img := s.image(t, "example-services", "../examples/services")
+	name := s.start(t, ctx, "example-services", img)
+	s.waitLogs(t, ctx, name, "[worker] worker: tick 2", 30*time.Second)
+	var page string
+	waitUntil(t, 30*time.Second, "the web service to serve the hook's page", func() bool {
+		out, _, err := s.podman(ctx, nil, "exec", name, "wget", "-q", "-O", "-", "http://127.0.0.1:8080/")
+		page = out
+		return err == nil
+	})
+	if !strings.Contains(page, "Written by the init hook at ") {
+		t.Errorf("the page served is not the init hook's:\n%s", page)
+	}
+	if out := s.must(t, ctx, "exec", name, "wget", "-q", "-O", "-", "http://127.0.0.1:8080/status.txt"); !strings.HasPrefix(out, "tick ") {
+		t.Errorf("status.txt is %q, want the worker's tick line", out)
+	}
+	s.waitLogs(t, ctx, name, "[web] ", 10*time.Second)
+	logs := s.logs(t, ctx, name)
+	for _, want := range []string{"init: page written", "[worker] worker: started; the init hook ran at 20"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("podman logs lack %q:\n%s", want, logs)
+		}
+	}
+
+	begin := time.Now()
+	s.must(t, ctx, "stop", "-t", "30", name)
+	elapsed := time.Since(begin)
+	if code := s.exitCode(t, ctx, name); code != 0 {
+		t.Errorf("services-only container: exit %d after podman stop, want 0\nlogs:\n%s", code, s.logs(t, ctx, name))
+	}
+	if elapsed > 10*time.Second {
+		t.Errorf("podman stop took %v; both services stop at once on TERM", elapsed)
+	}
+	if logs := s.logs(t, ctx, name); !strings.Contains(logs, "[worker] worker: stopping after ") {
+		t.Errorf("the worker did not get its TERM:\n%s", logs)
+	}
+}

@@ -223,6 +223,10 @@ func TestPodman(t *testing.T) {
 		t.Parallel()
 		testExampleCron(t, s)
 	})
+	t.Run("ExampleServices", func(t *testing.T) {
+		t.Parallel()
+		testExampleServices(t, s)
+	})
 	t.Run("ExampleKubePlayGate", func(t *testing.T) {
 		t.Parallel()
 		// One after the other: when the infra image is missing, two kube
