@@ -3,7 +3,6 @@ package logredirect
 import (
 	"io"
 	"strings"
-	"sync"
 
 	"github.com/rs/zerolog"
 )
@@ -36,56 +35,6 @@ func NewJSONLines(out *Output, field, stream string) *JSONLines {
 // it out, and Write never blocks on the destination.
 func (j *JSONLines) Writer(prefix string) io.WriteCloser {
 	name := strings.TrimSuffix(strings.TrimPrefix(prefix, "["), "] ")
-	w := &jsonWriter{split: lineSplitter{max: DefaultMaxLine}}
-	w.log = zerolog.New(eventLine{j.out}).With().Timestamp().Str(j.field, name).Str("stream", j.stream).Logger()
-	return w
-}
-
-type jsonWriter struct {
-	log zerolog.Logger
-
-	mu     sync.Mutex
-	split  lineSplitter
-	closed bool
-}
-
-func (w *jsonWriter) emit(line []byte) error {
-	w.log.Info().Msg(string(line))
-	return nil
-}
-
-// Write implements io.Writer.
-func (w *jsonWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.closed {
-		return 0, errWriterClosed
-	}
-	_ = w.split.feed(p, w.emit) // emit never fails
-	return len(p), nil
-}
-
-// Close writes out a last partial line, if any. It does not close the
-// Output.
-func (w *jsonWriter) Close() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.closed {
-		return nil
-	}
-	w.closed = true
-	return w.split.flush(w.emit)
-}
-
-// eventLine queues each zerolog event (one line ending in a newline) as one
-// line of out.
-type eventLine struct{ out *Output }
-
-func (e eventLine) Write(p []byte) (int, error) {
-	line := p
-	if n := len(line); n > 0 && line[n-1] == '\n' {
-		line = line[:n-1]
-	}
-	e.out.WriteLine("", line)
-	return len(p), nil
+	log := zerolog.New(j.out.LogWriter()).With().Timestamp().Str(j.field, name).Str("stream", j.stream).Logger()
+	return newLineWriter(func(line []byte) { log.Info().Msg(string(line)) })
 }

@@ -72,20 +72,45 @@ func (s *lineSplitter) flush(emit func(line []byte) error) error {
 // copied into it (cron job output, initd's own log) is always read on.
 // Lines are dropped and counted when the destination is stuck.
 func (o *Output) Writer(prefix string) io.WriteCloser {
-	return &lineWriter{o: o, prefix: prefix, split: lineSplitter{max: DefaultMaxLine}}
+	return newLineWriter(func(line []byte) { o.WriteLine(prefix, line) })
 }
 
+// LogWriter returns a writer for a logger: each Write is one event ending
+// in a newline, queued with [Output.WriteLine] as one line without prefix.
+func (o *Output) LogWriter() io.Writer {
+	return eventLine{o}
+}
+
+// eventLine queues each log event (one line ending in a newline) as one
+// line of out.
+type eventLine struct{ out *Output }
+
+func (e eventLine) Write(p []byte) (int, error) {
+	line := p
+	if n := len(line); n > 0 && line[n-1] == '\n' {
+		line = line[:n-1]
+	}
+	e.out.WriteLine("", line)
+	return len(p), nil
+}
+
+// lineWriter is the io.WriteCloser of [Output.Writer] and
+// [JSONLines.Writer]: it cuts what is written into lines and hands each to
+// emit, which must not block (it queues).
 type lineWriter struct {
-	o      *Output
-	prefix string
+	emit func(line []byte)
 
 	mu     sync.Mutex
 	split  lineSplitter
 	closed bool
 }
 
-func (w *lineWriter) emit(line []byte) error {
-	w.o.WriteLine(w.prefix, line)
+func newLineWriter(emit func(line []byte)) *lineWriter {
+	return &lineWriter{emit: emit, split: lineSplitter{max: DefaultMaxLine}}
+}
+
+func (w *lineWriter) emitLine(line []byte) error {
+	w.emit(line)
 	return nil
 }
 
@@ -96,7 +121,7 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 	if w.closed {
 		return 0, errWriterClosed
 	}
-	_ = w.split.feed(p, w.emit) // emit never fails
+	_ = w.split.feed(p, w.emitLine) // emitLine never fails
 	return len(p), nil
 }
 
@@ -109,5 +134,5 @@ func (w *lineWriter) Close() error {
 		return nil
 	}
 	w.closed = true
-	return w.split.flush(w.emit)
+	return w.split.flush(w.emitLine)
 }
