@@ -17,6 +17,8 @@ type KindError struct {
 	// "a character device", "a block device", "a socket" or "not a
 	// regular file".
 	Kind string
+	// Mode is the file's mode, for callers that word the kind their own way.
+	Mode fs.FileMode
 }
 
 // Error implements error.
@@ -75,7 +77,7 @@ func Kind(m fs.FileMode) string {
 func Open(path string) (*os.File, error) {
 	if fi, err := os.Stat(path); err == nil {
 		if k := Kind(fi.Mode()); k != "" {
-			return nil, &KindError{Path: path, Kind: k}
+			return nil, &KindError{Path: path, Kind: k, Mode: fi.Mode()}
 		}
 	}
 	// O_NONBLOCK: a FIFO put there since the Stat opens at once instead of
@@ -85,7 +87,7 @@ func Open(path string) (*os.File, error) {
 	if err != nil {
 		if errors.Is(err, syscall.ENXIO) { // a socket (or a device without driver)
 			if fi, serr := os.Stat(path); serr == nil && Kind(fi.Mode()) != "" {
-				return nil, &KindError{Path: path, Kind: Kind(fi.Mode())}
+				return nil, &KindError{Path: path, Kind: Kind(fi.Mode()), Mode: fi.Mode()}
 			}
 		}
 		return nil, err
@@ -97,7 +99,7 @@ func Open(path string) (*os.File, error) {
 	}
 	if k := Kind(fi.Mode()); k != "" {
 		f.Close()
-		return nil, &KindError{Path: path, Kind: k}
+		return nil, &KindError{Path: path, Kind: k, Mode: fi.Mode()}
 	}
 	return f, nil
 }

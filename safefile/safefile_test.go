@@ -90,6 +90,9 @@ func TestRead(t *testing.T) {
 				if !errors.As(err, &ke) || ke.Kind != tt.kind || ke.Path != tt.path {
 					t.Fatalf("err = %v, want KindError %q", err, tt.kind)
 				}
+				if Kind(ke.Mode) != ke.Kind {
+					t.Errorf("KindError.Mode %v is %q, want %q", ke.Mode, Kind(ke.Mode), ke.Kind)
+				}
 				if !strings.Contains(err.Error(), tt.path) {
 					t.Errorf("%q does not name the path", err)
 				}
