@@ -222,3 +222,32 @@ func TestNoProcFallsBackToGroups(t *testing.T) {
 		t.Errorf("%d warnings about the fallback, want 1\n%s", n, r.Stderr)
 	}
 }
+
+// initd's log lines give durations as durations, and the line of the kill
+// at the end of the grace period names what it killed and how many.
+func TestLogDurationsAndKillLine(t *testing.T) {
+	t.Parallel()
+	for _, format := range []string{"console", "json"} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			script := `trap "" TERM; sleep 30 & echo ready > ` + dir + `/ready; wait`
+			p := startInitd(t, ctxFor(t, 30*time.Second), []string{"--log-format", format, "--stop-delay", "100ms", "--grace", "500ms", "--", "sh", "-c", script})
+			waitUntil(t, 10*time.Second, "COMMAND ready", func() bool { _, err := os.Stat(dir + "/ready"); return err == nil })
+			p.Signal(unix.SIGTERM)
+			r := p.Wait(20 * time.Second)
+			if r.Code != 137 {
+				t.Errorf("exit %d, want 137\n%s", r.Code, r.Stderr)
+			}
+			want := []string{"grace=500ms", "delay=100ms", "count=2", "(sleep)", "(sh)"}
+			if format == "json" {
+				want = []string{`"grace":"500ms"`, `"delay":"100ms"`, `"count":2`, "(sleep)", "(sh)"}
+			}
+			for _, w := range want {
+				if !strings.Contains(r.Stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.Stderr)
+				}
+			}
+		})
+	}
+}
