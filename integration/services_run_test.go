@@ -439,3 +439,27 @@ func TestFinishSeesExitStatus(t *testing.T) {
 		t.Errorf("the finish hook saw %q, want status=6", got)
 	}
 }
+
+// A run that lasted 10 s resets the back-off and the count of
+// --restart-limit: with a limit of 1, a service that fails at once, then
+// after 10.5 s, then at once again runs three times, and the restart after
+// the long run waits 1 s again, not 2.
+func TestServiceRestartCountResetsAfterLongRun(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	runs := filepath.Join(dir, "runs")
+	script := `date +%s%N >> ` + shq(runs) + `; n=$(wc -l < ` + shq(runs) + `); if [ "$n" -eq 2 ]; then sleep 10.5; fi; exit 3`
+	r := runInitd(t, ctxFor(t, 60*time.Second), []string{"--restart", "on-failure", "--restart-limit", "1",
+		"--service", "flaky=sh -c " + shq(script)})
+	noCrash(t, r)
+	if r.Code != 3 {
+		t.Errorf("exit %d, want 3\nstderr:\n%s", r.Code, r.Stderr)
+	}
+	times := runTimes(t, runs)
+	if len(times) != 3 {
+		t.Fatalf("the service ran %d times, want 3 (the long run resets the count)\nstderr:\n%s", len(times), r.Stderr)
+	}
+	if gap := times[2].Sub(times[1]) - 10500*time.Millisecond; gap < 900*time.Millisecond || gap > 1900*time.Millisecond {
+		t.Errorf("back-off after the long run: %v, want about 1s (reset)", gap)
+	}
+}
