@@ -101,3 +101,33 @@ func testDockerExampleCron(t *testing.T, s *dockerSuite) {
 		t.Errorf("docker stop took %v, want well under the image's INITD_GRACE plus slack", elapsed)
 	}
 }
+
+// testDockerExampleServices: examples/services under Docker: the init
+// hook's page is served by the web service, the worker's lines reach docker
+// logs prefixed, and docker stop ends the services-only container with 0.
+func testDockerExampleServices(t *testing.T, s *dockerSuite) {
+	ctx := podmanContext(t, 2*time.Minute)
+	name := s.start(t, ctx, "example-services", s.image(t, "example-services", "../examples/services"))
+	s.waitLogs(t, ctx, name, "[worker] worker: tick 2", 30*time.Second)
+	var page string
+	waitUntil(t, 30*time.Second, "the web service to serve the hook's page", func() bool {
+		out, _, err := s.docker(ctx, nil, "exec", name, "wget", "-q", "-O", "-", "http://127.0.0.1:8080/")
+		page = out
+		return err == nil
+	})
+	if !strings.Contains(page, "Written by the init hook at ") {
+		t.Errorf("the page served is not the init hook's:\n%s", page)
+	}
+	begin := time.Now()
+	s.must(t, ctx, "stop", "-t", "30", name)
+	elapsed := time.Since(begin)
+	if code := s.exitCode(t, ctx, name); code != 0 {
+		t.Errorf("services-only container: exit %d after docker stop, want 0\nlogs:\n%s", code, s.logs(t, ctx, name))
+	}
+	if elapsed > 10*time.Second {
+		t.Errorf("docker stop took %v; both services stop at once on TERM", elapsed)
+	}
+	if logs := s.logs(t, ctx, name); !strings.Contains(logs, "[worker] worker: stopping after ") {
+		t.Errorf("the worker did not get its TERM:\n%s", logs)
+	}
+}

@@ -225,6 +225,10 @@ func TestDocker(t *testing.T) {
 		t.Parallel()
 		testDockerExampleCron(t, s)
 	})
+	t.Run("ExampleServices", func(t *testing.T) {
+		t.Parallel()
+		testDockerExampleServices(t, s)
+	})
 	t.Run("ExampleCompose", func(t *testing.T) {
 		t.Parallel()
 		testDockerExampleCompose(t, s)
