@@ -3,8 +3,13 @@
 // Command initd is a container's init process: it runs one command as PID 1
 // (or as a child subreaper), forwards signals to it, reaps every zombie,
 // stops the whole process tree gracefully, and exits with the command's
-// status. It can also wait for services, follow log files, render
-// templates and run cron jobs; see the README and `initd help`.
+// status. It can also run services and hooks beside it, wait for what it
+// depends on, follow log files, render templates and run cron jobs; see
+// the README and `initd help`.
+//
+// This package is wiring: it reads the options into one checked plan and
+// hands the mechanism to the packages (supervisor, reaper, signals, ...).
+// Only main calls os.Exit.
 //
 // # Environment
 //
