@@ -1,7 +1,8 @@
 package integration
 
-// Helpers for the Docker tests (docker_test.go): a dockerSuite starts a
-// Docker daemon of its own (Debian's docker.io) for one top-level test,
+// Helpers for the Docker tests (docker_test.go): a dockerSuite is an
+// engine (engine_helpers_test.go) running the docker client against a
+// Docker daemon of its own, which it starts (Debian's docker.io) for one top-level test,
 // with its own data root, exec root, socket and configuration file, and
 // with --init-path pointing at the initd under test, so that `docker run
 // --init` runs initd in tini's place. It builds each image once from a
@@ -13,20 +14,15 @@ package integration
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -43,17 +39,13 @@ const dockerClient = "/usr/bin/docker"
 // dockerSuite is what the Docker subtests share: one daemon and the
 // images built under it.
 type dockerSuite struct {
-	root   string // temporary directory: data root, exec root, socket, logs
-	host   string // DOCKER_HOST: unix://<root>/s
-	prefix string // "initd-it-<random>": every name the suite makes starts with it
-	initd  string // the static initd under test, also the daemon's init
+	*engine
+	root string // temporary directory: data root, exec root, socket, logs
+	host string // DOCKER_HOST: unix://<root>/s
 
 	daemon *exec.Cmd
 	exited chan struct{} // closed when the daemon has exited
 	logf   string        // the daemon's own log
-
-	mu     sync.Mutex
-	images map[string]*podmanImage
 }
 
 // newDockerSuite checks that Docker can run here (root, dockerd, the
@@ -82,13 +74,31 @@ func newDockerSuite(t *testing.T) *dockerSuite {
 	if _, err := rand.Read(id[:]); err != nil {
 		t.Fatal(err)
 	}
+	host := "unix://" + filepath.Join(root, "s")
 	s := &dockerSuite{
-		root:   root,
-		host:   "unix://" + filepath.Join(root, "s"),
-		prefix: "initd-it-" + hex.EncodeToString(id[:]),
-		initd:  initdBinary(t),
-		logf:   filepath.Join(root, "dockerd.log"),
-		images: map[string]*podmanImage{},
+		engine: &engine{
+			cli:  "docker",
+			path: dockerClient,
+			// The suite's daemon, a client configuration of its own, and
+			// the classic builder (Debian's client has no buildx).
+			env: []string{
+				"DOCKER_HOST=" + host,
+				"DOCKER_CONFIG=" + filepath.Join(root, "client"),
+				"DOCKER_BUILDKIT=0",
+			},
+			prefix: "initd-it-" + hex.EncodeToString(id[:]),
+			initd:  initdBinary(t),
+			// The images go with the daemon's data root at the end.
+			buildOpts: []string{"--network", "none", "--force-rm"},
+			runOpts:   []string{"--network", "none"},
+			rmOpts:    []string{"rm", "-f", "-v"},
+			rmiOpts:   []string{"rmi", "-f"},
+			streams:   true,
+			images:    map[string]*engineImage{},
+		},
+		root: root,
+		host: host,
+		logf: filepath.Join(root, "dockerd.log"),
 	}
 	t.Cleanup(func() { s.stop(t) })
 	if err := s.startDaemon(); err != nil {
@@ -169,7 +179,7 @@ func (s *dockerSuite) startDaemon() error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for {
-		_, _, err := s.docker(ctx, nil, "version", "--format", "{{.Server.Version}}")
+		_, _, err := s.client(ctx, nil, "version", "--format", "{{.Server.Version}}")
 		if err == nil {
 			return nil
 		}
@@ -206,9 +216,9 @@ func (s *dockerSuite) daemonLog(n int) string {
 func (s *dockerSuite) stop(t *testing.T) {
 	if s.daemon != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		if out, _, err := s.docker(ctx, nil, "ps", "-a", "-q"); err == nil {
+		if out, _, err := s.client(ctx, nil, "ps", "-a", "-q"); err == nil {
 			if ids := strings.Fields(out); len(ids) > 0 {
-				s.docker(ctx, nil, append([]string{"rm", "-f", "-v"}, ids...)...)
+				s.client(ctx, nil, append([]string{"rm", "-f", "-v"}, ids...)...)
 			}
 		}
 		cancel()
@@ -277,215 +287,6 @@ func mountsUnder(dir string) []string {
 		ms[i], ms[j] = ms[j], ms[i]
 	}
 	return ms
-}
-
-// env is the environment of docker and docker-compose: the suite's
-// daemon, a client configuration of its own, and the classic builder
-// (Debian's client has no buildx).
-func (s *dockerSuite) env() []string {
-	return append(os.Environ(),
-		"DOCKER_HOST="+s.host,
-		"DOCKER_CONFIG="+filepath.Join(s.root, "client"),
-		"DOCKER_BUILDKIT=0",
-	)
-}
-
-// docker runs the client with args and stdin against the suite's daemon.
-// It returns stdout and stderr; err is an *exec.ExitError for a non-zero
-// exit status.
-func (s *dockerSuite) docker(ctx context.Context, stdin io.Reader, args ...string) (stdout, stderr string, err error) {
-	return s.run(ctx, stdin, nil, dockerClient, args...)
-}
-
-// run runs prog with the suite's environment plus env.
-func (s *dockerSuite) run(ctx context.Context, stdin io.Reader, env []string, prog string, args ...string) (stdout, stderr string, err error) {
-	cmd := exec.CommandContext(ctx, prog, args...)
-	cmd.Env = append(s.env(), env...)
-	cmd.Stdin = stdin
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	cmd.WaitDelay = 5 * time.Second
-	err = cmd.Run()
-	return o.String(), e.String(), err
-}
-
-// must runs docker and fails the test unless it exits 0; it returns stdout.
-func (s *dockerSuite) must(t *testing.T, ctx context.Context, args ...string) string {
-	t.Helper()
-	out, errOut, err := s.docker(ctx, nil, args...)
-	if err != nil {
-		t.Fatalf("docker %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, out, errOut)
-	}
-	return out
-}
-
-// status runs docker and returns its exit status (docker run passes on
-// the container's), stdout and stderr. It fails the test if docker could
-// not run at all or ctx ended first.
-func (s *dockerSuite) status(t *testing.T, ctx context.Context, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	out, errOut, err := s.docker(ctx, nil, args...)
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, out, errOut
-	case ctx.Err() != nil:
-		t.Fatalf("docker %s: %v (%v)\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, ctx.Err(), out, errOut)
-	case errors.As(err, &ee):
-		return ee.ExitCode(), out, errOut
-	default:
-		t.Fatalf("docker %s: %v", strings.Join(args, " "), err)
-	}
-	return -1, "", ""
-}
-
-// name is a container or image name unique to this run.
-func (s *dockerSuite) name(what string) string {
-	return s.prefix + "-" + what
-}
-
-// image returns the reference of the suite's image called what, building
-// it on first use from the files of dir (relative to integration/) plus
-// busybox and initd, with dir's Dockerfile.
-func (s *dockerSuite) image(t *testing.T, what, dir string) string {
-	t.Helper()
-	s.mu.Lock()
-	img, ok := s.images[what]
-	if !ok {
-		img = &podmanImage{}
-		s.images[what] = img
-	}
-	s.mu.Unlock()
-	img.once.Do(func() {
-		img.ref, img.err = s.build(podmanContext(t, 3*time.Minute), what, dir, nil)
-	})
-	if img.err != nil {
-		t.Fatal(img.err)
-	}
-	return img.ref
-}
-
-// derive builds an image FROM base with the given Dockerfile lines.
-func (s *dockerSuite) derive(t *testing.T, ctx context.Context, what, base string, lines ...string) string {
-	t.Helper()
-	dockerfile := "FROM " + base + "\n" + strings.Join(lines, "\n") + "\n"
-	ref, err := s.build(ctx, what, "", []byte(dockerfile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ref
-}
-
-// build makes a context directory (the files of dir, busybox, initd, or
-// only the given Dockerfile) and builds it as <prefix>-<what>. The images
-// go with the daemon's data root at the end.
-func (s *dockerSuite) build(ctx context.Context, what, dir string, dockerfile []byte) (string, error) {
-	tmp, err := os.MkdirTemp("", "initd-docker-ctx-")
-	if err != nil {
-		return "", fmt.Errorf("build %s: %w", what, err)
-	}
-	defer os.RemoveAll(tmp)
-	if dockerfile != nil {
-		err = os.WriteFile(filepath.Join(tmp, "Dockerfile"), dockerfile, 0o644)
-	} else {
-		err = errors.Join(
-			os.CopyFS(tmp, os.DirFS(dir)),
-			copyFile(busyboxPath, filepath.Join(tmp, "busybox")),
-			copyFile(s.initd, filepath.Join(tmp, "initd")),
-		)
-	}
-	if err != nil {
-		return "", fmt.Errorf("build %s: context from %q: %w", what, dir, err)
-	}
-	ref := s.name(what) + ":latest"
-	out, errOut, err := s.docker(ctx, nil, "build", "--network", "none", "--force-rm", "-t", ref, tmp)
-	if err != nil {
-		return "", fmt.Errorf("docker build %s from %q: %w\n%s%s", what, dir, err, out, errOut)
-	}
-	return ref, nil
-}
-
-// start runs a detached container called <prefix>-<what> with the given
-// docker run arguments (options, image, command) and removes it when t
-// ends. It returns the container's name.
-func (s *dockerSuite) start(t *testing.T, ctx context.Context, what string, args ...string) string {
-	t.Helper()
-	name := s.name(what)
-	t.Cleanup(func() { s.removeContainer(t, name) })
-	s.must(t, ctx, append([]string{"run", "-d", "--network", "none", "--name", name}, args...)...)
-	return name
-}
-
-// logs is what the container wrote so far, stdout and stderr together.
-func (s *dockerSuite) logs(t *testing.T, ctx context.Context, name string) string {
-	t.Helper()
-	out, errOut, err := s.docker(ctx, nil, "logs", name)
-	if err != nil {
-		t.Fatalf("docker logs %s: %v\n%s", name, err, errOut)
-	}
-	return out + errOut
-}
-
-// waitLogs waits until the container's logs contain want.
-func (s *dockerSuite) waitLogs(t *testing.T, ctx context.Context, name, want string, d time.Duration) {
-	t.Helper()
-	s.waitLogsFunc(t, ctx, name, fmt.Sprintf("%q in the logs of %s", want, name), d, func(logs string) bool {
-		return strings.Contains(logs, want)
-	})
-}
-
-// waitLine waits until the container's logs have line as a whole line:
-// initd's start line quotes an inline script, whose words must not count.
-func (s *dockerSuite) waitLine(t *testing.T, ctx context.Context, name, line string, d time.Duration) {
-	t.Helper()
-	s.waitLogsFunc(t, ctx, name, fmt.Sprintf("the line %q in the logs of %s", line, name), d, func(logs string) bool {
-		return hasLine(logs, line)
-	})
-}
-
-func (s *dockerSuite) waitLogsFunc(t *testing.T, ctx context.Context, name, what string, d time.Duration, ok func(logs string) bool) {
-	t.Helper()
-	var last string
-	defer func() {
-		if t.Failed() {
-			t.Logf("logs of %s:\n%s", name, last)
-		}
-	}()
-	waitUntil(t, d, what, func() bool {
-		last = s.logs(t, ctx, name)
-		return ok(last)
-	})
-}
-
-// hasLine reports whether text has line as one of its lines.
-func hasLine(text, line string) bool {
-	return slices.Contains(strings.Split(text, "\n"), line)
-}
-
-// inspect returns one field of docker inspect, formatted with format.
-func (s *dockerSuite) inspect(t *testing.T, ctx context.Context, name, format string) string {
-	t.Helper()
-	return strings.TrimSpace(s.must(t, ctx, "inspect", "--format", format, name))
-}
-
-// exitCode waits for the container to stop and returns its exit status.
-func (s *dockerSuite) exitCode(t *testing.T, ctx context.Context, name string) int {
-	t.Helper()
-	out := strings.TrimSpace(s.must(t, ctx, "wait", name))
-	code, err := strconv.Atoi(out)
-	if err != nil {
-		t.Fatalf("docker wait %s: %q: %v", name, out, err)
-	}
-	return code
-}
-
-// removeContainer removes a container, running or not.
-func (s *dockerSuite) removeContainer(t *testing.T, name string) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if _, errOut, err := s.docker(ctx, nil, "rm", "-f", "-v", name); err != nil && !strings.Contains(errOut, "No such container") {
-		t.Errorf("cleanup: docker rm %s: %v\n%s", name, err, errOut)
-	}
 }
 
 // inspectInfo returns one field of docker info, formatted with format.

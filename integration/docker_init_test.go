@@ -8,6 +8,7 @@ package integration
 
 import (
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,20 +23,22 @@ func testDockerRunInit(t *testing.T, s *dockerSuite, img string) {
 	// The daemon runs the init with --version at start and for docker
 	// info; initd answers, in a format Docker does not parse (see
 	// docs/containers.md), which costs nothing but a warning in its log.
-	ctx := podmanContext(t, time.Minute)
+	ctx := deadlineContext(t, time.Minute)
 	if got := s.inspectInfo(t, ctx, "{{.InitBinary}}"); got != s.initd {
 		t.Errorf("docker info: init binary %q, want %q", got, s.initd)
 	}
 	if out, err := exec.Command(s.initd, "--version").Output(); err != nil || !strings.HasPrefix(string(out), "initd ") {
 		t.Errorf("initd --version, as dockerd runs it: %q, %v", out, err)
 	}
+	// Docker's init, and no initd ENTRYPOINT.
+	initOpts := []string{"--init", "--entrypoint", ""}
 	runInit := func(name string, args ...string) []string {
-		return append([]string{"run", "--init", "--network", "none", "--entrypoint", "", "--name", name}, args...)
+		return s.runArgs(name, append(slices.Clone(initOpts), args...)...)
 	}
 
 	t.Run("PID1IsInitd", func(t *testing.T) {
 		t.Parallel()
-		ctx := podmanContext(t, time.Minute)
+		ctx := deadlineContext(t, time.Minute)
 		name := s.name("init-pid1")
 		t.Cleanup(func() { s.removeContainer(t, name) })
 		code, out, stderr := s.status(t, ctx, runInit(name, "--rm", img, "sh", "-c",
@@ -57,54 +60,29 @@ func testDockerRunInit(t *testing.T, s *dockerSuite, img string) {
 
 	t.Run("ExitStatus", func(t *testing.T) {
 		t.Parallel()
-		tests := []struct {
-			name string
-			cmd  []string
-			want int
-			msg  string // in initd's stderr
-		}{
+		testExitStatus(t, s.engine, img, "init-exit", "docker run --init", initOpts, []exitCase{
 			{"exit 3", []string{"sh", "-c", "exit 3"}, 3, ""},
 			{"killed by SEGV", []string{"sh", "-c", "kill -SEGV $$"}, 128 + 11, ""},
 			{"not found", []string{"no-such-command"}, 127, "no-such-command"},
-		}
-		for i, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) {
-				t.Parallel()
-				ctx := podmanContext(t, time.Minute)
-				name := s.name("init-exit-" + strconv.Itoa(i))
-				t.Cleanup(func() { s.removeContainer(t, name) })
-				code, _, stderr := s.status(t, ctx, runInit(name, append([]string{"--rm", img}, tt.cmd...)...)...)
-				if code != tt.want {
-					t.Errorf("docker run --init %q: exit %d, want %d\nstderr:\n%s", tt.cmd, code, tt.want, stderr)
-				}
-				if !strings.Contains(stderr, tt.msg) {
-					t.Errorf("docker run --init %q: stderr does not name %q:\n%s", tt.cmd, tt.msg, stderr)
-				}
-			})
-		}
+		})
 	})
 
 	t.Run("ReapsOrphans", func(t *testing.T) {
 		t.Parallel()
-		ctx := podmanContext(t, 2*time.Minute)
+		ctx := deadlineContext(t, 2*time.Minute)
 		const n = 200
 		name := s.name("init-orphans")
 		t.Cleanup(func() { s.removeContainer(t, name) })
 		s.must(t, ctx, runInit(name, "-d", img, "orphans.sh", strconv.Itoa(n))...)
 		s.waitLogs(t, ctx, name, "churned "+strconv.Itoa(n), time.Minute)
-		var ps string
-		waitUntil(t, 10*time.Second, "no zombie left in the container", func() bool {
-			ps = s.must(t, ctx, "exec", name, "ps", "-o", "pid,ppid,stat,args")
-			return podmanZombies(ps) == 0
-		})
-		if !strings.Contains(ps, "/sbin/docker-init -- orphans.sh") {
+		if ps := s.waitNoZombies(t, ctx, name); !strings.Contains(ps, "/sbin/docker-init -- orphans.sh") {
 			t.Errorf("ps inside %s shows no docker-init:\n%s", name, ps)
 		}
 	})
 
 	t.Run("SignalsAndStop", func(t *testing.T) {
 		t.Parallel()
-		ctx := podmanContext(t, 2*time.Minute)
+		ctx := deadlineContext(t, 2*time.Minute)
 		name := s.name("init-signals")
 		t.Cleanup(func() { s.removeContainer(t, name) })
 		s.must(t, ctx, runInit(name, "-d", img, "sh", "-c", rtTraps)...)
@@ -113,11 +91,9 @@ func testDockerRunInit(t *testing.T, s *dockerSuite, img string) {
 			s.must(t, ctx, "kill", "-s", sig, name)
 			s.waitLine(t, ctx, name, "got "+sig, 10*time.Second)
 		}
-		begin := time.Now()
-		s.must(t, ctx, "stop", "-t", "30", name)
-		elapsed := time.Since(begin)
+		code, elapsed := s.stopTimed(t, ctx, name)
 		logs := s.logs(t, ctx, name)
-		if code := s.exitCode(t, ctx, name); code != 0 || !hasLine(logs, "got TERM") {
+		if code != 0 || !hasLine(logs, "got TERM") {
 			t.Errorf("after docker stop: exit %d, want 0 with \"got TERM\" (the command exits 0 on TERM)\nlogs:\n%s", code, logs)
 		}
 		if elapsed > 10*time.Second {
@@ -126,23 +102,16 @@ func testDockerRunInit(t *testing.T, s *dockerSuite, img string) {
 	})
 
 	t.Run("GraceFromEnvironment", func(t *testing.T) {
-		// initd reads its options from the container's environment under
-		// --init too: a tree that ignores TERM is killed when
-		// INITD_GRACE ends, long before docker stop's 30 s.
 		t.Parallel()
-		ctx := podmanContext(t, 2*time.Minute)
-		name := s.name("init-grace")
-		t.Cleanup(func() { s.removeContainer(t, name) })
-		s.must(t, ctx, runInit(name, "-d", "-e", "INITD_GRACE=1s", img, "traps.sh", "ignore:TERM")...)
-		s.waitLogs(t, ctx, name, "ready", 30*time.Second)
-		begin := time.Now()
-		s.must(t, ctx, "stop", "-t", "30", name)
-		elapsed := time.Since(begin)
-		if code := s.exitCode(t, ctx, name); code != 128+9 {
-			t.Errorf("exit status after docker stop: %d, want 137 (initd's SIGKILL)\nlogs:\n%s", code, s.logs(t, ctx, name))
-		}
-		if elapsed < time.Second || elapsed > 15*time.Second {
-			t.Errorf("docker stop took %v, want between 1s and 15s (docker's own timeout is 30s)", elapsed)
-		}
+		testStop(t, s.engine, img, "init-grace", []stopCase{{
+			// initd reads its options from the container's environment
+			// under --init too: a tree that ignores TERM is killed when
+			// INITD_GRACE ends (137), long before docker stop's 30 s.
+			name:       "INITD_GRACE ends in SIGKILL from initd",
+			run:        append(slices.Clone(initOpts), "-e", "INITD_GRACE=1s"),
+			cmd:        []string{"traps.sh", "ignore:TERM"},
+			want:       128 + 9,
+			minElapsed: time.Second,
+		}})
 	})
 }

@@ -36,8 +36,8 @@ var kubeManifests = []struct {
 // and under restartPolicy Always it restarts the finished init container
 // and fails; OnFailure behaves as Kubernetes does for init containers.
 func testExampleKubePlay(t *testing.T, s *podmanSuite, file, podSuffix string, limits []string) {
-	ctx := podmanContext(t, 3*time.Minute)
-	img := exampleWeb(t, s)
+	ctx := deadlineContext(t, 3*time.Minute)
+	img := exampleWeb(t, s.engine)
 	name := s.name("kube-" + strings.TrimSuffix(file, ".yaml"))
 	pod := name + podSuffix
 
@@ -78,7 +78,7 @@ func testExampleKubePlay(t *testing.T, s *podmanSuite, file, podSuffix string, l
 	var playErr error
 	go func() {
 		defer close(played)
-		out, errOut, err := s.podman(playCtx, nil, "kube", "play", "--network", "none", path)
+		out, errOut, err := s.client(playCtx, nil, "kube", "play", "--network", "none", path)
 		playOut, playErr = out+errOut, err
 	}()
 	t.Cleanup(func() {
@@ -95,7 +95,7 @@ func testExampleKubePlay(t *testing.T, s *podmanSuite, file, podSuffix string, l
 			t.Fatalf("podman kube play returned before the gate opened: %v\n%s", playErr, playOut)
 		default:
 		}
-		out, _, err := s.podman(ctx, nil, "inspect", "--format", "{{.State.Status}} {{.State.Pid}}", gate)
+		out, _, err := s.client(ctx, nil, "inspect", "--format", "{{.State.Status}} {{.State.Pid}}", gate)
 		f := strings.Fields(out)
 		if err != nil || len(f) != 2 || f[0] != "running" {
 			return false
@@ -148,7 +148,7 @@ func testExampleKubePlay(t *testing.T, s *podmanSuite, file, podSuffix string, l
 		t.Errorf("app started at %v, before the gate opened at %v", at, opened)
 	}
 	waitUntil(t, 30*time.Second, "the app to serve on :8080", func() bool {
-		_, _, err := s.podman(ctx, nil, "exec", app, "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/")
+		_, _, err := s.client(ctx, nil, "exec", app, "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/")
 		return err == nil
 	})
 	if len(limits) > 0 {
@@ -164,7 +164,7 @@ func testExampleKubePlay(t *testing.T, s *podmanSuite, file, podSuffix string, l
 
 // appStatus is a container's state, or "" when it does not exist (yet).
 func appStatus(ctx context.Context, s *podmanSuite, name string) string {
-	out, _, err := s.podman(ctx, nil, "inspect", "--format", "{{.State.Status}}", name)
+	out, _, err := s.client(ctx, nil, "inspect", "--format", "{{.State.Status}}", name)
 	if err != nil {
 		return ""
 	}

@@ -36,7 +36,7 @@ func TestExampleTestHarness(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := podmanContext(t, time.Minute)
+			ctx := deadlineContext(t, time.Minute)
 			pidfile := filepath.Join(t.TempDir(), "pids")
 			env := []string{
 				"INITD=" + initdBinary(t),
