@@ -23,7 +23,7 @@ func testDockerExampleCompose(t *testing.T, s *dockerSuite) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := deadlineContext(t, 3*time.Minute)
+	ctx := ctxFor(t, 3*time.Minute)
 	img := s.image(t, "example-compose", dir)
 	project := s.name("compose")
 	// The image the file names, replaced by the suite's: Compose must

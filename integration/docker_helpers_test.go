@@ -125,7 +125,7 @@ func sweepStaleDaemonDirs(t *testing.T) {
 		if err != nil || !fi.IsDir() || time.Since(fi.ModTime()) < age {
 			continue
 		}
-		if pid := readPid(filepath.Join(dir, "dockerd.pid")); pid > 0 && processRunning(pid) {
+		if pid := readPid(filepath.Join(dir, "dockerd.pid")); pid > 0 && alive(pid) {
 			continue
 		}
 		for _, m := range mountsUnder(dir) {
@@ -233,7 +233,7 @@ func (s *dockerSuite) stop(t *testing.T) {
 		}
 		// The daemon stops the containerd it started; should it not have,
 		// that containerd is ours to end.
-		if containerd > 0 && processRunning(containerd) && strings.HasPrefix(procCmdline(containerd), "containerd") {
+		if containerd > 0 && alive(containerd) && strings.HasPrefix(procCmdline(containerd), "containerd") {
 			t.Errorf("cleanup: containerd (pid %d) outlived dockerd; killing it", containerd)
 			syscall.Kill(containerd, syscall.SIGKILL)
 		}

@@ -23,7 +23,7 @@ func testDockerRunInit(t *testing.T, s *dockerSuite, img string) {
 	// The daemon runs the init with --version at start and for docker
 	// info; initd answers, in a format Docker does not parse (see
 	// docs/containers.md), which costs nothing but a warning in its log.
-	ctx := deadlineContext(t, time.Minute)
+	ctx := ctxFor(t, time.Minute)
 	if got := s.inspectInfo(t, ctx, "{{.InitBinary}}"); got != s.initd {
 		t.Errorf("docker info: init binary %q, want %q", got, s.initd)
 	}
@@ -38,7 +38,7 @@ func testDockerRunInit(t *testing.T, s *dockerSuite, img string) {
 
 	t.Run("PID1IsInitd", func(t *testing.T) {
 		t.Parallel()
-		ctx := deadlineContext(t, time.Minute)
+		ctx := ctxFor(t, time.Minute)
 		name := s.name("init-pid1")
 		t.Cleanup(func() { s.removeContainer(t, name) })
 		code, out, stderr := s.status(t, ctx, runInit(name, "--rm", img, "sh", "-c",
@@ -69,7 +69,7 @@ func testDockerRunInit(t *testing.T, s *dockerSuite, img string) {
 
 	t.Run("ReapsOrphans", func(t *testing.T) {
 		t.Parallel()
-		ctx := deadlineContext(t, 2*time.Minute)
+		ctx := ctxFor(t, 2*time.Minute)
 		const n = 200
 		name := s.name("init-orphans")
 		t.Cleanup(func() { s.removeContainer(t, name) })
@@ -82,7 +82,7 @@ func testDockerRunInit(t *testing.T, s *dockerSuite, img string) {
 
 	t.Run("SignalsAndStop", func(t *testing.T) {
 		t.Parallel()
-		ctx := deadlineContext(t, 2*time.Minute)
+		ctx := ctxFor(t, 2*time.Minute)
 		name := s.name("init-signals")
 		t.Cleanup(func() { s.removeContainer(t, name) })
 		s.must(t, ctx, runInit(name, "-d", img, "sh", "-c", rtTraps)...)

@@ -68,7 +68,7 @@ func TestDocker(t *testing.T) {
 // (initd check) on its own schedule; it fails while the server is not up
 // and turns the container healthy once it is.
 func testDockerExampleHealthcheck(t *testing.T, s *dockerSuite) {
-	ctx := deadlineContext(t, 2*time.Minute)
+	ctx := ctxFor(t, 2*time.Minute)
 	img := exampleWeb(t, s.engine)
 	if hc := s.inspect(t, ctx, img, "{{json .Config.Healthcheck.Test}}"); !strings.Contains(hc, `"check"`) {
 		t.Fatalf("image HEALTHCHECK is %s, want initd check", hc)

@@ -57,13 +57,6 @@ type engineImage struct {
 	err  error
 }
 
-// deadlineContext is a context cancelled when the test ends or after d.
-func deadlineContext(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
-
 // name is a container, pod or image name unique to this run.
 func (e *engine) name(what string) string {
 	return e.prefix + "-" + what
@@ -131,7 +124,7 @@ func (e *engine) image(t *testing.T, what, dir string) string {
 	}
 	e.mu.Unlock()
 	img.once.Do(func() {
-		img.ref, img.err = e.build(deadlineContext(t, 3*time.Minute), what, dir, nil)
+		img.ref, img.err = e.build(ctxFor(t, 3*time.Minute), what, dir, nil)
 	})
 	if img.err != nil {
 		t.Fatal(img.err)

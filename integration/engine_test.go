@@ -85,7 +85,7 @@ func testExitStatus(t *testing.T, e *engine, img, what, desc string, opts []stri
 	for i, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := deadlineContext(t, time.Minute)
+			ctx := ctxFor(t, time.Minute)
 			name := e.name(what + "-" + strconv.Itoa(i))
 			t.Cleanup(func() { e.removeContainer(t, name) })
 			args := append(append(append([]string{"--rm"}, opts...), img), tt.cmd...)
@@ -119,7 +119,7 @@ func testStop(t *testing.T, e *engine, img, what string, cases []stopCase) {
 	for i, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := deadlineContext(t, 2*time.Minute)
+			ctx := ctxFor(t, 2*time.Minute)
 			what := what + "-" + strconv.Itoa(i)
 			ref := img
 			if tt.dockerfile != nil {
@@ -163,7 +163,7 @@ while :; do sleep 1 & wait $!; done`
 // forwarded as they are and the command keeps running; INT is a stop
 // request, so the command gets its stop signal (TERM).
 func testKillSignals(t *testing.T, e *engine, img string) {
-	ctx := deadlineContext(t, 2*time.Minute)
+	ctx := ctxFor(t, 2*time.Minute)
 	name := e.start(t, ctx, "kill", img, "sh", "-c", rtTraps)
 	e.waitLine(t, ctx, name, "ready", 30*time.Second)
 	for _, sig := range []string{"USR1", "HUP", "USR2", "RTMIN+3"} {
@@ -186,7 +186,7 @@ func testKillSignals(t *testing.T, e *engine, img string) {
 // zombie, and the container keeps running. Without a reaper the orphans
 // would stay zombies for good.
 func testNoZombies(t *testing.T, e *engine, img string) {
-	ctx := deadlineContext(t, 2*time.Minute)
+	ctx := ctxFor(t, 2*time.Minute)
 	const n = 300
 	name := e.start(t, ctx, "orphans", img, "orphans.sh", strconv.Itoa(n))
 	e.waitLogs(t, ctx, name, "churned "+strconv.Itoa(n), time.Minute)
@@ -211,7 +211,7 @@ func testCgroupLimits(t *testing.T, e *engine, img string) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := deadlineContext(t, time.Minute)
+			ctx := ctxFor(t, time.Minute)
 			name := e.name("limits-" + strconv.Itoa(i))
 			t.Cleanup(func() { e.removeContainer(t, name) })
 			args := append(append([]string{"--rm"}, tt.limits...),
@@ -248,7 +248,7 @@ func exampleWeb(t *testing.T, e *engine) string {
 // and stop ends the server with the image's STOPSIGNAL long before the
 // engine's timeout.
 func testExampleEntrypoint(t *testing.T, e *engine) {
-	ctx := deadlineContext(t, 2*time.Minute)
+	ctx := ctxFor(t, 2*time.Minute)
 	name := e.start(t, ctx, "example-web", exampleWeb(t, e))
 	if sig := e.inspect(t, ctx, name, "{{.Config.StopSignal}}"); sig != "15" && sig != "SIGTERM" {
 		t.Errorf("image STOPSIGNAL is %q, want SIGTERM", sig)
@@ -302,7 +302,7 @@ func startHealthServer(t *testing.T, ctx context.Context, e *engine, img string)
 // testExampleCron: the cron-only image runs its crontab's heartbeat, and
 // stop ends it with status 0.
 func testExampleCron(t *testing.T, e *engine) {
-	ctx := deadlineContext(t, 2*time.Minute)
+	ctx := ctxFor(t, 2*time.Minute)
 	name := e.start(t, ctx, "example-cron", e.image(t, "example-cron", "../examples/cron"))
 	// The heartbeat runs every 10 seconds.
 	e.waitLogs(t, ctx, name, "heartbeat: ", 25*time.Second)
@@ -320,7 +320,7 @@ func testExampleCron(t *testing.T, e *engine) {
 // prefixed with their names, and stop ends the services-only container
 // with 0, each service having had its TERM.
 func testExampleServices(t *testing.T, e *engine) {
-	ctx := deadlineContext(t, 2*time.Minute)
+	ctx := ctxFor(t, 2*time.Minute)
 	img := e.image(t, "example-services", "../examples/services")
 	name := e.start(t, ctx, "example-services", img)
 	e.waitLogs(t, ctx, name, "[worker] worker: tick 2", 30*time.Second)

@@ -77,7 +77,7 @@ func newPodmanSuite(t *testing.T) *podmanSuite {
 		},
 		conf: conf,
 	}
-	ctx := deadlineContext(t, 2*time.Minute)
+	ctx := ctxFor(t, 2*time.Minute)
 	if out, _, err := s.client(ctx, nil, "info", "--format", "{{.Host.OCIRuntime.Name}} {{.Host.CgroupManager}}"); err != nil {
 		skipOrFail(t, "podman info with %s: %v", conf, err)
 	} else if strings.TrimSpace(out) != "runc cgroupfs" {

@@ -36,7 +36,7 @@ var kubeManifests = []struct {
 // and under restartPolicy Always it restarts the finished init container
 // and fails; OnFailure behaves as Kubernetes does for init containers.
 func testExampleKubePlay(t *testing.T, s *podmanSuite, file, podSuffix string, limits []string) {
-	ctx := deadlineContext(t, 3*time.Minute)
+	ctx := ctxFor(t, 3*time.Minute)
 	img := exampleWeb(t, s.engine)
 	name := s.name("kube-" + strings.TrimSuffix(file, ".yaml"))
 	pod := name + podSuffix

@@ -65,7 +65,7 @@ func TestPodman(t *testing.T) {
 // fails under podman healthcheck run while the server is not up and turns
 // the container healthy once it is.
 func testPodmanExampleHealthcheck(t *testing.T, s *podmanSuite) {
-	ctx := deadlineContext(t, 2*time.Minute)
+	ctx := ctxFor(t, 2*time.Minute)
 	img := exampleWeb(t, s.engine)
 	if hc := strings.TrimSpace(s.must(t, ctx, "image", "inspect", "--format", "{{json .HealthCheck.Test}}", img)); !strings.Contains(hc, `"check"`) {
 		t.Fatalf("image HEALTHCHECK is %s, want initd check", hc)

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -36,7 +35,7 @@ func TestExampleTestHarness(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := deadlineContext(t, time.Minute)
+			ctx := ctxFor(t, time.Minute)
 			pidfile := filepath.Join(t.TempDir(), "pids")
 			env := []string{
 				"INITD=" + initdBinary(t),
@@ -84,13 +83,13 @@ func TestExampleTestHarness(t *testing.T) {
 				}
 			}
 
-			pids := readPidFile(t, pidfile)
+			pids := readPids(t, pidfile)
 			if len(pids) < 4 {
 				t.Fatalf("the tree recorded %d pids (%v), want 4\n%s", len(pids), pids, out.String())
 			}
 			waitUntil(t, 15*time.Second, "every process of the tree to be gone", func() bool {
 				for _, pid := range pids {
-					if processRunning(pid) {
+					if alive(pid) {
 						return false
 					}
 				}
@@ -98,36 +97,6 @@ func TestExampleTestHarness(t *testing.T) {
 			})
 		})
 	}
-}
-
-// readPidFile reads one pid a line.
-func readPidFile(t *testing.T, path string) []int {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("pid file: %v", err)
-	}
-	var pids []int
-	for _, f := range strings.Fields(string(b)) {
-		pid, err := strconv.Atoi(f)
-		if err != nil {
-			t.Fatalf("pid file %s: %q: %v", path, f, err)
-		}
-		pids = append(pids, pid)
-	}
-	return pids
-}
-
-// processRunning reports whether pid exists and is not a zombie.
-func processRunning(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	// The state follows the command name in parentheses.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || !strings.HasPrefix(strings.TrimSpace(s[i+1:]), "Z")
 }
 
 // portOf is the port of a host:port address.
