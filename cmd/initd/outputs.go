@@ -31,7 +31,7 @@ func newOutputs(o *options, p *plan) *outputs {
 	}
 	out.stdout = logredirect.NewOutput(terminalSafe(os.Stdout))
 	out.stderr = logredirect.NewOutput(terminalSafe(os.Stderr))
-	out.log = lineWriter{out.stderr}
+	out.log = out.stderr.LogWriter()
 	return out
 }
 
@@ -44,18 +44,6 @@ func (out *outputs) close() {
 	ctx := out.drain.Context()
 	out.stdout.Close(ctx)
 	out.stderr.Close(ctx)
-}
-
-// lineWriter writes each log event (one line) as one whole line.
-type lineWriter struct{ o *logredirect.Output }
-
-func (w lineWriter) Write(p []byte) (int, error) {
-	line := p
-	if n := len(line); n > 0 && line[n-1] == '\n' {
-		line = line[:n-1]
-	}
-	w.o.WriteLine("", line)
-	return len(p), nil
 }
 
 // terminalSafe returns f, or when f is a terminal a writer that writes to
