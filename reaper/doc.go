@@ -9,8 +9,9 @@
 //
 // # How exits are collected
 //
-// [Reaper.Run] takes SIGCHLD through os/signal and, for each delivery,
-// calls wait4(-1, WNOHANG) until nothing more has exited. It holds the
+// [Reaper.Run] sleeps in waitid(P_ALL, WEXITED|WNOWAIT), which wakes when
+// a child has exited and does not reap it, then calls wait4(-1, WNOHANG)
+// until nothing more has exited. It holds the
 // reaper's lock while it reaps, and [Reaper.Start] holds the same lock
 // across fork and registration: an exit can never be reaped before its
 // Process is registered, and a pid that was reaped can never be mistaken

@@ -21,6 +21,7 @@ type Reaper struct {
 	procs   map[int]*Process
 	empty   chan struct{} // closed while the process is known to have no children
 	isEmpty bool
+	started chan struct{} // a process was started (for Run, which may wait for one)
 
 	orphans atomic.Uint64
 }
@@ -29,8 +30,9 @@ type Reaper struct {
 // exits being delivered.
 func New() *Reaper {
 	return &Reaper{
-		procs: make(map[int]*Process),
-		empty: make(chan struct{}),
+		procs:   make(map[int]*Process),
+		empty:   make(chan struct{}),
+		started: make(chan struct{}, 1),
 	}
 }
 
@@ -114,6 +116,10 @@ func (r *Reaper) Start(argv0 string, argv []string, attr *syscall.ProcAttr) (*Pr
 		r.isEmpty = false
 		r.empty = make(chan struct{})
 	}
+	select {
+	case r.started <- struct{}{}: // wakes Run if it waits for a first child
+	default:
+	}
 	return p, nil
 }
 
@@ -134,20 +140,74 @@ func forkExec(argv0 string, argv []string, attr *syscall.ProcAttr) (int, error) 
 
 // Run collects exits until ctx is done, and returns ctx.Err(). It is the
 // only caller of wait4 in the process. It sleeps while no child exits.
+//
+// While there are children it sleeps in waitid(P_ALL, WEXITED|WNOWAIT),
+// which only looks: the kernel wakes it when a child has exited, and the
+// reaping happens in reap, under the lock Start holds. SIGCHLD is not
+// asked of os/signal then, so an exit costs one wake-up of this goroutine
+// rather than two hand-overs through the runtime's signal goroutine. With
+// no children at all, waitid cannot wait: Run then waits for a Start, or
+// for a SIGCHLD from a child initd adopted meanwhile (a process whose
+// parent outside the PID namespace died). Once ctx is done, Run returns
+// when it next wakes, without reaping.
 func (r *Reaper) Run(ctx context.Context) error {
-	// One pending delivery is enough: each reap collects everything that
-	// has exited by then.
 	chld := make(chan os.Signal, 1)
-	signal.Notify(chld, unix.SIGCHLD)
-	defer signal.Stop(chld)
 	for {
-		r.reap()
+		err := waitExited()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err == nil {
+			r.reap()
+			continue
+		}
+		// No children (ECHILD; any other error is not expected, and is
+		// waited out the same way rather than retried at once): an exit
+		// can only follow a Start or an adoption. Ask for SIGCHLD first,
+		// then look once more, so that no exit between the two is missed.
+		signal.Notify(chld, unix.SIGCHLD)
+		if err := waitExitedNow(); err == nil {
+			signal.Stop(chld)
+			r.reap()
+			continue
+		}
+		r.reap() // records that there are no children
 		select {
 		case <-ctx.Done():
+			signal.Stop(chld)
 			return ctx.Err()
+		case <-r.started:
 		case <-chld:
 		}
+		signal.Stop(chld)
+		drain(chld)
 	}
+}
+
+// drain empties c of a delivery left from before signal.Stop.
+func drain(c chan os.Signal) {
+	select {
+	case <-c:
+	default:
+	}
+}
+
+// waitExited sleeps until a child has exited, without reaping it.
+func waitExited() error {
+	for {
+		var info unix.Siginfo
+		err := unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOWAIT|unix.WALL, nil)
+		if !errors.Is(err, unix.EINTR) {
+			return err
+		}
+	}
+}
+
+// waitExitedNow is waitExited without sleeping: ECHILD when there are no
+// children.
+func waitExitedNow() error {
+	var info unix.Siginfo
+	return unix.Waitid(unix.P_ALL, 0, &info, unix.WEXITED|unix.WNOWAIT|unix.WALL|unix.WNOHANG, nil)
 }
 
 // reap collects every exited child without blocking, and delivers the

@@ -50,8 +50,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	// Signals are caught first: from here on none can kill or stop initd,
 	// and none is lost before COMMAND exists.
+	// Never stopped: initd is about to exit when it is done with them, and
+	// signal.Stop would cost another round trip to the runtime per signal.
 	caught := signals.Catch()
-	defer caught.Stop()
 	limits := readLimits()
 	o, err := parseMain(args, getenv)
 	if err != nil {
