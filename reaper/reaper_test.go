@@ -24,9 +24,7 @@ func newRunning(t *testing.T) *Reaper {
 }
 
 // needOrphans makes the test process the reaper of its orphans: it is
-// already as PID 1 of a PID namespace (which is how the tests run under
-// qemu-user, which has no PR_SET_CHILD_SUBREAPER), else it becomes a child
-// subreaper.
+// already as PID 1 of a PID namespace, else it becomes a child subreaper.
 func needOrphans(t *testing.T) {
 	t.Helper()
 	if os.Getpid() == 1 {
