@@ -18,7 +18,6 @@ const (
 
 // onStartup starts what start-up produced, or ends on its error.
 func (s *Supervisor) onStartup(r startupResult) {
-	s.startupDone = true
 	if s.ending {
 		return // stopped meanwhile: the error is the cancellation
 	}
@@ -182,7 +181,7 @@ func (s *Supervisor) advance() {
 			s.final = to
 		}
 	}
-	for s.startupDone && s.launch != nil && s.finish < len(s.launch.Finish) {
+	for s.launch != nil && s.finish < len(s.launch.Finish) {
 		spec := &s.launch.Finish[s.finish]
 		s.finish++
 		attr := spec.Attr
@@ -233,10 +232,7 @@ func (s *Supervisor) leftovers() {
 	}
 	s.killTick = s.after(killPoll, func() {
 		s.killTick = nil
-		if s.ending && len(s.procs) == 0 {
-			for pr := range s.procs {
-				_ = pr.p.SignalGroup(syscall.SIGKILL)
-			}
+		if len(s.procs) == 0 { // not once a finish hook runs
 			_, _ = s.signalTree(syscall.SIGKILL)
 		}
 	})

@@ -96,7 +96,6 @@ type Supervisor struct {
 	services []*service
 
 	cancelStartup context.CancelFunc
-	startupDone   bool
 	stopping      bool // a stop request began the stop sequence
 	ending        bool // the end began: nothing new starts
 	stopSig       syscall.Signal
