@@ -171,6 +171,11 @@ func (s *Supervisor) advance() {
 		s.leftovers()
 		return
 	}
+	// Everything is gone: the grace period is over for good, and a finish
+	// hook has a grace period of its own.
+	stopTimer(s.graceTimer)
+	stopTimer(s.killTick)
+	s.killed = true
 	if !s.statusSet {
 		s.setStatus(0)
 	}
@@ -187,9 +192,12 @@ func (s *Supervisor) advance() {
 		attr := spec.Attr
 		status := "INITD_EXIT_STATUS=" + strconv.Itoa(s.final)
 		spec.Attr = func() (*syscall.ProcAttr, func(bool), error) {
-			a, done, err := attr()
-			if err == nil && a != nil {
-				a.Env = append(append([]string(nil), a.Env...), status)
+			a, done, err := defaultAttr(), func(bool) {}, error(nil)
+			if attr != nil {
+				a, done, err = attr()
+			}
+			if err == nil {
+				a = withEnv(a, status)
 			}
 			return a, done, err
 		}

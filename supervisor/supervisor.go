@@ -325,7 +325,7 @@ func (s *Supervisor) start(spec *Spec) (*proc, error) {
 		}
 	}
 	if attr == nil {
-		attr = &syscall.ProcAttr{Env: os.Environ(), Files: []uintptr{0, 1, 2}}
+		attr = defaultAttr()
 	}
 	if attr.Sys == nil {
 		attr.Sys = &syscall.SysProcAttr{}
@@ -349,6 +349,23 @@ func (s *Supervisor) start(spec *Spec) (*proc, error) {
 		}
 	}()
 	return pr, nil
+}
+
+// defaultAttr is a Spec's attributes when it gives none: initd's
+// environment and its descriptors 0, 1 and 2.
+func defaultAttr() *syscall.ProcAttr {
+	return &syscall.ProcAttr{Env: os.Environ(), Files: []uintptr{0, 1, 2}}
+}
+
+// withEnv returns attr with kv added to a copy of its environment (attr
+// nil: the default attributes).
+func withEnv(attr *syscall.ProcAttr, kv string) *syscall.ProcAttr {
+	if attr == nil {
+		attr = defaultAttr()
+	}
+	a := *attr
+	a.Env = append(append([]string(nil), attr.Env...), kv)
+	return &a
 }
 
 func (s *Supervisor) setStatus(code int) {

@@ -415,3 +415,23 @@ func TestParseRestart(t *testing.T) {
 		t.Error("ParseRestart(sometimes): no error")
 	}
 }
+
+// A finish hook has a grace period of its own: the one that started with
+// the stop signal does not cut it short.
+func TestFinishHookKeepsItsOwnGrace(t *testing.T) {
+	trace := filepath.Join(t.TempDir(), "trace")
+	h := newHarness(t, Config{Grace: 600 * time.Millisecond})
+	svc := sh(`trap 'sleep 0.4; exit 0' TERM; while :; do sleep 0.02; done`)
+	svc.Name = "slow-stop"
+	h.run(launch(&Launch{
+		Command:  sh("sleep 0.2"),
+		Services: []Spec{*svc},
+		Finish:   []Spec{*sh(fmt.Sprintf(`sleep 0.5; echo done >> %s`, trace))},
+	}))
+	if got := h.wait(10 * time.Second); got != 0 {
+		t.Errorf("status %d, want COMMAND's 0\n%s", got, h.log)
+	}
+	if got := strings.Join(lines(trace), " "); got != "done" {
+		t.Errorf("the finish hook was cut short (trace %q)\n%s", got, h.log)
+	}
+}
