@@ -141,6 +141,7 @@ func (f *Follower) init() error {
 		return fmt.Errorf("tail %s: inotify: %w", f.path, err)
 	}
 	f.inoFd = fd
+	growFDTable(fd)
 	f.ino = os.NewFile(uintptr(fd), "inotify") // non-blocking: reads park in the poller
 	if err := f.watchDir(); err != nil {
 		f.ino.Close()

@@ -3,6 +3,7 @@ package logredirect
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -163,4 +164,46 @@ func (b *syncBuf) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestFollowerGrowsDescriptorTable: once a follower has started, the
+// process's descriptor table holds fdTableSize descriptors (FDSize in
+// /proc/self/status), so that opening rotated files never waits for the
+// kernel to grow it.
+func TestFollowerGrowsDescriptorTable(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "app.log")
+	out := NewOutput(&recorder{})
+	f := NewFollower(out, FollowerConfig{Path: path})
+	if err := f.init(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	closeOutput(t, out)
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	want := uint64(fdTableSize)
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err == nil && lim.Cur < want {
+		want = lim.Cur
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "FDSize:"); ok {
+			var size uint64
+			if _, err := fmt.Sscan(strings.TrimSpace(v), &size); err != nil {
+				t.Fatalf("FDSize %q: %v", v, err)
+			}
+			if size < want {
+				t.Fatalf("FDSize %d after a follower started, want at least %d", size, want)
+			}
+			return
+		}
+	}
+	t.Fatal("no FDSize in /proc/self/status")
 }
