@@ -24,6 +24,10 @@ type tailFile struct {
 	// truncation to at least the same size is told apart by them.
 	tail    [tailCheck]byte
 	tailLen int
+	// checked is off when the file was last checked for a truncation:
+	// what was read after it came from the file as it is now, even when
+	// the file was truncated and rewritten between the check and the read.
+	checked int64
 }
 
 // tailCheck is how many of the last bytes read are compared to detect a
@@ -98,6 +102,7 @@ func (f *Follower) readAll(t *tailFile) {
 		t.off = 0
 		t.tailLen = 0
 	}
+	t.checked = t.off
 	for {
 		n, err := t.file.Read(f.buf)
 		if n > 0 {
@@ -133,7 +138,24 @@ func (f *Follower) truncated(t *tailFile) bool {
 	}
 	var now [tailCheck]byte
 	n, err := t.file.ReadAt(now[:t.tailLen], t.off-int64(t.tailLen))
-	return err == nil && n == t.tailLen && !bytes.Equal(now[:n], t.tail[:t.tailLen])
+	if err != nil || n != t.tailLen || bytes.Equal(now[:n], t.tail[:n]) {
+		return false
+	}
+	// The bytes differ. When the ones read since the last check are still
+	// there and only older ones changed, the file was truncated and
+	// rewritten between that check and the read: what was read since is
+	// the current file's and is out already. Reading it again from the
+	// start would repeat it; what the file had before it is lost, as it
+	// is to tail -F.
+	if since := t.off - t.checked; since > 0 && since < int64(n) {
+		k := n - int(since)
+		if bytes.Equal(now[k:n], t.tail[k:n]) {
+			copy(t.tail[:n], now[:n])
+			f.log.Debug().Int64("read", t.off).Msg("tail: file truncated and rewritten while it was being read; what it had before the read position is lost")
+			return false
+		}
+	}
+	return true
 }
 
 // remember keeps the last tailCheck bytes read from t.
