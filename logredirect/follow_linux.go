@@ -2,6 +2,7 @@ package logredirect
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -69,16 +70,15 @@ type Follower struct {
 	started  atomic.Bool
 	stopOnce sync.Once
 	stopc    chan context.Context // the drain's context, sent once by Stop
-	stopMu   sync.Mutex           // orders Stop's wake-up with run's deadlines
-	stopping bool
-	done     chan struct{} // closed when run has returned
-	err      error         // the drain's result, set before done closes
+	wakeMu   sync.Mutex           // guards wakeFd between Stop and run's exit
+	wakeFd   int                  // eventfd that Stop writes to wake run; -1 once closed
+	done     chan struct{}        // closed when run has returned
+	err      error                // the drain's result, set before done closes
 
 	// Owned by the run goroutine after Start.
 	runCtx    context.Context // ends when the drain's context ends
 	cancelRun context.CancelFunc
-	ino       *os.File // the inotify descriptor, non-blocking, in Go's poller
-	inoFd     int
+	inoFd     int // the inotify descriptor, non-blocking
 	dirWd     int32
 	dirPath   string
 	dirWant   string // the name in dirPath on the way to path
@@ -88,6 +88,9 @@ type Follower struct {
 	emitFn    func([]byte) error
 	emitErr   error
 	bytesRead int64
+	// lastTruncation is when a truncation of a followed file was last
+	// noticed (see hot).
+	lastTruncation time.Time
 	// problemMsg is the last problem warned about (see problem), "" once
 	// the file opened fine.
 	problemMsg string
@@ -113,6 +116,8 @@ func NewFollower(out *Output, cfg FollowerConfig) *Follower {
 		stopc:       make(chan context.Context, 1),
 		done:        make(chan struct{}),
 		dirWd:       -1,
+		inoFd:       -1,
+		wakeFd:      -1,
 	}
 	f.emitFn = f.emit
 	return f
@@ -142,9 +147,13 @@ func (f *Follower) init() error {
 	}
 	f.inoFd = fd
 	growFDTable(fd)
-	f.ino = os.NewFile(uintptr(fd), "inotify") // non-blocking: reads park in the poller
+	if f.wakeFd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
+		unix.Close(fd)
+		close(f.done)
+		return fmt.Errorf("tail %s: eventfd: %w", f.path, err)
+	}
 	if err := f.watchDir(); err != nil {
-		f.ino.Close()
+		f.closeFds()
 		close(f.done)
 		return err
 	}
@@ -162,10 +171,13 @@ func (f *Follower) Stop(ctx context.Context) error {
 	}
 	f.stopOnce.Do(func() {
 		f.stopc <- ctx
-		f.stopMu.Lock()
-		f.stopping = true
-		_ = f.ino.SetReadDeadline(time.Now()) // wakes run
-		f.stopMu.Unlock()
+		f.wakeMu.Lock()
+		if f.wakeFd >= 0 {
+			var one [8]byte
+			binary.NativeEndian.PutUint64(one[:], 1)
+			_, _ = unix.Write(f.wakeFd, one[:]) // wakes run's poll
+		}
+		f.wakeMu.Unlock()
 	})
 	select {
 	case <-f.done:
@@ -175,54 +187,139 @@ func (f *Follower) Stop(ctx context.Context) error {
 	}
 }
 
-// run is the follower's goroutine: it owns all files and watches, and
-// sleeps in a read of the inotify descriptor (parked in Go's poller, no
-// thread, no CPU) until an event, the retire deadline or Stop.
+// run is the follower's goroutine: it owns all files and watches. It
+// sleeps in poll(2) on the inotify descriptor and Stop's eventfd, on a
+// thread of its own, until an event, the retire deadline or Stop: the
+// kernel wakes that thread directly when the file is written to, as it
+// wakes `tail -F`, not through Go's network poller (which costs a hand-off
+// per wake-up; see docs/logs.md). An idle file costs no CPU and no
+// wake-up.
+//
+// One case does not sleep between events: a file that is being truncated
+// (copy-truncate) and written faster than a sleep and a wake-up take (see
+// hot).
 func (f *Follower) run() {
 	defer close(f.done)
 	buf := make([]byte, 64<<10)
+	fds := []unix.PollFd{
+		{Fd: int32(f.inoFd), Events: unix.POLLIN},
+		{Fd: int32(f.wakeFd), Events: unix.POLLIN},
+	}
+	hot := false
 	for {
-		f.setDeadline()
-		n, err := f.ino.Read(buf)
+		due, timeout := f.nextRetire()
+		if hot && !awaitEvent(fds, spinWindow) {
+			hot = false // the writer is slower than the window: sleep
+		}
+		if !hot {
+			if _, err := unix.Poll(fds, timeout); err != nil && err != unix.EINTR {
+				f.fail("tail: waiting for inotify events failed; the file is copied at exit only", err)
+				return
+			}
+		}
 		select {
 		case ctx := <-f.stopc:
 			f.err = f.drain(ctx)
 			return
 		default:
 		}
+		// No pause to let lines gather: a file truncated meanwhile
+		// (copy-truncate) would lose what was written before the
+		// truncation, and a file created and renamed away meanwhile
+		// would be missed. While a batch is being read, the kernel
+		// merges further appends into one event.
+		n, err := unix.Read(f.inoFd, buf)
 		switch {
 		case err == nil:
-			// No pause to let lines gather: a file truncated meanwhile
-			// (copy-truncate) would lose what was written before the
-			// truncation, and a file created and renamed away meanwhile
-			// would be missed. While a batch is being read, the
-			// kernel merges further appends into one event.
 			f.handle(parseEvents(buf[:n]))
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			f.retireIdle(time.Now())
-		default:
-			f.log.Warn().Err(err).Msg("tail: reading inotify events failed; the file is copied at exit only")
-			f.err = f.drain(<-f.stopc)
+			hot = f.hot(hot, fds)
+		case err != unix.EAGAIN && err != unix.EINTR:
+			f.fail("tail: reading inotify events failed; the file is copied at exit only", err)
 			return
+		}
+		if !due.IsZero() && !time.Now().Before(due) {
+			f.retireIdle(time.Now())
 		}
 	}
 }
 
-// setDeadline makes the next inotify read return when the first retired
-// file is due to be closed, or at once when Stop was called.
-func (f *Follower) setDeadline() {
-	var d time.Time
-	for _, r := range f.retired {
-		if due := r.lastData.Add(f.retireAfter); d.IsZero() || due.Before(d) {
-			d = due
+// Waiting for the next event without sleeping. Lines appended after the
+// last read and before a truncation are lost to every follower, and a
+// sleeping follower comes back late now and then: the kernel may queue the
+// woken thread behind the writer on the writer's CPU for a scheduler time
+// slice, milliseconds in which a fast writer appends and truncates its
+// file several times (see docs/logs.md). So while the file is being
+// truncated (the last truncation was less than spinAfterTruncation ago)
+// and written faster than the follower reads it (the next event is there
+// when a batch is done), the follower waits up to spinWindow for the next
+// event before it sleeps; once such a wait times out (the writer is slower
+// than that), it sleeps again. It costs up to one CPU while a writer
+// truncates its file and appends more often than once per spinWindow. A
+// file that is only appended to or renamed never makes the follower spin,
+// and one truncated once (logrotate's copytruncate) only for a second.
+const (
+	spinAfterTruncation = time.Second
+	spinWindow          = 50 * time.Microsecond
+)
+
+// hot reports whether the follower should wait for the next event without
+// sleeping (see spinWindow); wasHot is what it was for the last batch.
+func (f *Follower) hot(wasHot bool, fds []unix.PollFd) bool {
+	if f.lastTruncation.IsZero() || time.Since(f.lastTruncation) >= spinAfterTruncation {
+		return false
+	}
+	return wasHot || awaitEvent(fds, 0)
+}
+
+// awaitEvent polls fds without sleeping until one is readable or d has
+// passed, and reports whether one is.
+func awaitEvent(fds []unix.PollFd, d time.Duration) bool {
+	end := time.Now().Add(d)
+	for {
+		n, err := unix.Poll(fds, 0)
+		if n > 0 {
+			return true
+		}
+		if (err != nil && err != unix.EINTR) || !time.Now().Before(end) {
+			return false
 		}
 	}
-	f.stopMu.Lock()
-	defer f.stopMu.Unlock()
-	if f.stopping {
-		d = time.Now()
+}
+
+// fail reports that events cannot be read any more and drains the file
+// when Stop comes.
+func (f *Follower) fail(msg string, err error) {
+	f.log.Warn().Err(err).Msg(msg)
+	f.err = f.drain(<-f.stopc)
+}
+
+// nextRetire returns when the first retired file is due to be closed and
+// poll's timeout until then in milliseconds, rounded up (-1 when no file
+// is retired).
+func (f *Follower) nextRetire() (time.Time, int) {
+	var due time.Time
+	for _, r := range f.retired {
+		if d := r.lastData.Add(f.retireAfter); due.IsZero() || d.Before(due) {
+			due = d
+		}
 	}
-	_ = f.ino.SetReadDeadline(d)
+	if due.IsZero() {
+		return due, -1
+	}
+	wait := time.Until(due)
+	if wait <= 0 {
+		return due, 0
+	}
+	return due, int((wait + time.Millisecond - 1) / time.Millisecond)
+}
+
+// closeFds closes the inotify descriptor and Stop's eventfd.
+func (f *Follower) closeFds() {
+	unix.Close(f.inoFd)
+	f.wakeMu.Lock()
+	unix.Close(f.wakeFd)
+	f.wakeFd = -1
+	f.wakeMu.Unlock()
 }
 
 // handle reacts to one batch of events: it reads the files that were
@@ -440,7 +537,7 @@ func (f *Follower) drain(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, f.cancelRun)
 	defer stop()
 	defer f.cancelRun()
-	defer f.ino.Close()
+	defer f.closeFds()
 	for _, r := range f.retired {
 		f.readAll(r)
 		f.flushPartial(r)

@@ -166,6 +166,81 @@ func (b *syncBuf) String() string {
 	return b.buf.String()
 }
 
+// TestFollowerHotOnlyForTruncatedFiles: the follower waits for the next
+// event without sleeping only while the file it follows was truncated less
+// than spinAfterTruncation ago and the next event is there when a batch is
+// done; a file that is only appended to or renamed never makes it spin.
+func TestFollowerHotOnlyForTruncatedFiles(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "app.log")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	out := NewOutput(rec)
+	f := NewFollower(out, FollowerConfig{Path: path})
+	if err := f.init(); err != nil { // no goroutine: the test reads the events
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := f.drain(ctx); err != nil {
+			t.Error(err)
+		}
+		closeOutput(t, out)
+	}()
+	fds := []unix.PollFd{{Fd: int32(f.inoFd), Events: unix.POLLIN}, {Fd: int32(f.wakeFd), Events: unix.POLLIN}}
+
+	appendLines(t, path, 0, 10)
+	handleQueued(t, f)
+	appendLines(t, path, 10, 11) // an event is waiting
+	for _, wasHot := range []bool{true, false} {
+		if f.hot(wasHot, fds) {
+			t.Fatalf("hot(%v) with an event waiting on a file never truncated: spinning for a file that only grows", wasHot)
+		}
+	}
+	handleQueued(t, f)
+
+	if err := os.WriteFile(path, []byte("after the truncation\n"), 0o644); err != nil { // O_TRUNC
+		t.Fatal(err)
+	}
+	handleQueued(t, f)
+	if f.lastTruncation.IsZero() {
+		t.Fatal("the truncation was not noticed")
+	}
+	if !f.hot(true, fds) {
+		t.Error("hot(true) right after a truncation: want true (it was hot)")
+	}
+	if f.hot(false, fds) {
+		t.Error("hot(false) with no event waiting: want false (the follower is quicker than the writer)")
+	}
+	appendLines(t, path, 11, 12)
+	if !f.hot(false, fds) {
+		t.Error("hot(false) right after a truncation, with an event waiting: want true")
+	}
+	handleQueued(t, f)
+
+	f.lastTruncation = time.Now().Add(-spinAfterTruncation)
+	appendLines(t, path, 12, 13)
+	if f.hot(true, fds) {
+		t.Errorf("hot(true) %v after the last truncation, with an event waiting: want false", spinAfterTruncation)
+	}
+	handleQueued(t, f)
+
+	// A rename rotation does not make it hot: the renamed file is still
+	// there to be read to its end.
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	appendLines(t, path, 13, 14)
+	handleQueued(t, f)
+	appendLines(t, path, 14, 15) // an event is waiting
+	if f.hot(false, fds) {
+		t.Error("hot(false) after a rename rotation, with an event waiting: want false")
+	}
+}
+
 // TestFollowerTruncatedBetweenCheckAndRead: a file truncated and rewritten
 // past the read position between the truncation check and the read leaves
 // the follower with bytes of two files behind its position. Those read

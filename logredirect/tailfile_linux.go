@@ -95,6 +95,7 @@ func (f *Follower) readAll(t *tailFile) {
 	t.dirty = false
 	if f.truncated(t) {
 		f.log.Info().Int64("read", t.off).Msg("tail: file truncated; reading it from its start")
+		f.lastTruncation = time.Now()
 		f.flushPartial(t)
 		if _, err := t.file.Seek(0, io.SeekStart); err != nil {
 			f.log.Warn().Err(err).Msg("tail: cannot seek to the start after truncation")
