@@ -56,10 +56,10 @@ type FollowerConfig struct {
 //     the same size or more), it is read again from its start;
 //   - delete-and-recreate is followed like a rotation.
 //
-// It is woken by inotify only (one inotify instance per Follower): an idle
-// file costs no CPU. When the Output is
-// stuck it waits (the file is on disk, nothing is lost), so it never drops
-// a line. It is a [Source].
+// It is woken by inotify only (one inotify instance per Follower), on an OS
+// thread of its own that sleeps in poll(2): an idle file costs no CPU and
+// no wake-up. When the Output is stuck it waits (the file is on disk,
+// nothing is lost), so it never drops a line. It is a [Source].
 type Follower struct {
 	out         *Output
 	path        string
