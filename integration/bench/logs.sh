@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Benchmark: follow a file while a writer appends 100,000 lines of ~90 bytes,
 # without and with a rename rotation in the middle, then while a writer
-# renames its file every 10 lines or truncates it every 100, side by side
-# with `tail -n0 -F` on the same file in the same run.
+# renames its file every 10 lines or truncates it every 100, all as fast as
+# it can, then while one appends at a steady STEADY_RATE lines a second
+# (default 10,000) for 2 s, without and with a truncation every 1,000 lines
+# (what a file being truncated costs; see docs/logs.md), side by side with
+# `tail -n0 -F` on the same file in the same run.
 #
 #   INITD=/path/to/initd integration/bench/logs.sh
 #
@@ -65,6 +68,7 @@ wait_ready() { # $1 log, $2.. outputs: append marker lines until all outputs sho
 }
 
 ROUNDS=${ROUNDS:-3}
+STEADY_RATE=${STEADY_RATE:-10000}
 echo "follower under test: $follower; $LINES lines of $SIZE bytes, written as fast as possible,"
 echo "one write(2) each; $ROUNDS rounds per scenario, summed; $(nproc) CPUs; tail: $(tail --version | head -1)"
 echo
@@ -74,16 +78,18 @@ echo "| --- | --- | --- | --- | --- | --- | --- |"
 # the fast ones of issue 15: a writer that appends 10 lines and renames the
 # file, 300 times (3,000 lines), and one that truncates its file every 100
 # lines with no pause (5,000 lines), both as fast as they can.
-for rotate in none rename renames truncate; do
-	n=$LINES every=0
-	case $rotate in
+for scenario in none rename renames truncate steady steady-truncate; do
+	rotate=$scenario n=$LINES every=0 rate=0
+	case $scenario in
 	renames) n=3000 every=10 ;;
 	truncate) n=5000 every=100 ;;
+	steady) rotate=none n=$((STEADY_RATE * 2)) rate=$STEADY_RATE ;;
+	steady-truncate) rotate=truncate n=$((STEADY_RATE * 2)) every=1000 rate=$STEADY_RATE ;;
 	esac
 	declare -A sum=([ilost]=0 [idup]=0 [iord]=0 [tlost]=0 [tdup]=0 [tord]=0)
 	icpu=0 tcpu=0 ims=0 tms=0 wms=0
 	for round in $(seq "$ROUNDS"); do
-		d=$work/$rotate-$round
+		d=$work/$scenario-$round
 		mkdir -p "$d"
 		: >"$d/app.log"
 		ipid=$(start_follower "$d/app.log" "$d/initd.out")
@@ -94,7 +100,7 @@ for rotate in none rename renames truncate; do
 		i0=$(cpu_ms "$ipid")
 		t0=$(cpu_ms "$tpid")
 		w0=$(date +%s%N)
-		"$lb" write -path "$d/app.log" -lines "$n" -size "$SIZE" -rotate "$rotate" -every "$every"
+		"$lb" write -path "$d/app.log" -lines "$n" -size "$SIZE" -rotate "$rotate" -every "$every" -rate "$rate"
 		wms=$(((wms + ($(date +%s%N) - w0) / 1000000)))
 		last=$((n - 1))
 		"$lb" waitfor -file "$d/initd.out" -line "$last" -timeout 10s >"$d/initd.ms" &
@@ -117,11 +123,13 @@ for rotate in none rename renames truncate; do
 		sum[tlost]=$((sum[tlost] + l2)) sum[tdup]=$((sum[tdup] + d2)) sum[tord]=$((sum[tord] + o2))
 	done
 	ratio=$(awk -v i="$icpu" -v t="$tcpu" 'BEGIN { if (t > 0) printf "%.2fx", i / t; else print "n/a" }')
-	case $rotate in
+	case $scenario in
 	none) name="appends only" ;;
 	rename) name="rename rotation at line $((LINES / 2))" ;;
 	renames) name="10 lines then rename, 300 times" ;;
 	truncate) name="truncate every 100 lines, 5,000 lines" ;;
+	steady) name="steady $STEADY_RATE lines/s for 2 s" ;;
+	steady-truncate) name="steady $STEADY_RATE lines/s for 2 s, truncated every 1,000 lines" ;;
 	esac
 	name="$name (writer: $((wms / ROUNDS)) ms)"
 	echo "| $name | initd | ${sum[ilost]} | ${sum[idup]} / ${sum[iord]} | $icpu | $ratio | $ims ms |"

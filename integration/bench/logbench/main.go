@@ -6,7 +6,7 @@
 // It is a benchmark tool, not part of initd, and measures nothing by
 // itself beyond wall-clock waits; CPU time is read by the script.
 //
-//	logbench write   -path P -lines N -size B [-rotate none|rename|renames|truncate] [-every K]
+//	logbench write   -path P -lines N -size B [-rotate none|rename|renames|truncate] [-every K] [-rate R]
 //	logbench waitfor -file OUT -line N [-timeout D]   prints milliseconds
 //	logbench count   -file OUT -lines N               prints "lost dup reordered"
 //	logbench follow  -path P                          until SIGTERM
@@ -69,6 +69,7 @@ func write(args []string) error {
 	rotate := fs.String("rotate", "none", "none, rename (to PATH.1, then create PATH) in the middle, "+
 		"or every -every lines: renames (the same), truncate (copy-truncate's truncation, no pause)")
 	every := fs.Int("every", 0, "lines between rotations for -rotate renames and truncate")
+	rate := fs.Int("rate", 0, "lines per second, paced by a busy wait (a sleep that short oversleeps); 0: as fast as possible")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -79,7 +80,13 @@ func write(args []string) error {
 	if err != nil {
 		return err
 	}
+	start := time.Now()
 	for i := range *n {
+		if *rate > 0 {
+			due := start.Add(time.Duration(i) * time.Second / time.Duration(*rate))
+			for time.Now().Before(due) {
+			}
+		}
 		switch {
 		case i == *n/2 && *rotate == "rename", i > 0 && *rotate == "renames" && i%*every == 0:
 			if err := os.Rename(*path, *path+".1"); err != nil {
