@@ -242,69 +242,77 @@ func TestFollowerHotOnlyForTruncatedFiles(t *testing.T) {
 }
 
 // TestFollowerTruncatedBetweenCheckAndRead: a file truncated and rewritten
-// past the read position between the truncation check and the read leaves
-// the follower with bytes of two files behind its position. Those read
-// after the check are the current file's and out already: the next check
-// must not take the older ones for a new truncation and read the file
-// again from its start, which would repeat lines.
+// past the read position between the truncation check and a read, or
+// between two reads, leaves the follower with bytes of two files behind
+// its position. Those read after the switch are the current file's and
+// out already: the next check must not take the older ones for a new
+// truncation and read the file again from its start, which would repeat
+// lines.
 func TestFollowerTruncatedBetweenCheckAndRead(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "app.log")
-	if err := os.WriteFile(path, nil, 0o644); err != nil {
-		t.Fatal(err)
+	for _, tt := range []struct {
+		name string
+		more int // lines appended to the first file and read after the check, before the switch
+	}{
+		{"between the check and the first read", 0},
+		{"between two reads", 5},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "app.log")
+			if err := os.WriteFile(path, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			rec := &recorder{}
+			out := NewOutput(rec)
+			f := NewFollower(out, FollowerConfig{Path: path})
+			if err := f.init(); err != nil {
+				t.Fatal(err)
+			}
+			want := appendLines(t, path, 0, 10)
+			f.readAll(f.cur)
+			// The race, played back: the check passes on the first
+			// file, the follower reads its next lines if any, then the
+			// file is truncated and rewritten with lines 100-129, and
+			// the follower reads on in it from where it was.
+			f.cur.reads = f.cur.reads[:0]
+			if tt.more > 0 {
+				want = append(want, appendLines(t, path, 10, 10+tt.more)...)
+				f.readOnce(f.cur)
+			}
+			var content strings.Builder
+			for i := 100; i < 130; i++ {
+				l := string(numberedLine(i, 90))
+				if i >= 110+tt.more {
+					want = append(want, l)
+				}
+				content.WriteString(l + "\n")
+			}
+			if err := os.WriteFile(path, []byte(content.String()), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for f.readOnce(f.cur) {
+			}
+			if f.truncated(f.cur) {
+				t.Fatal("truncated: the bytes read after the switch are the file's own; reading it again from its start repeats them")
+			}
+			// A real truncation after that is still noticed.
+			last := strings.Repeat("y", content.Len()-1)
+			if err := os.WriteFile(path, []byte(last+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if !f.truncated(f.cur) {
+				t.Fatal("a truncation rewritten to the same size after the read was not noticed")
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := f.drain(ctx); err != nil {
+				t.Fatal(err)
+			}
+			closeOutput(t, out)
+			checkLines(t, rec.text(), "", append(want, last))
+		})
 	}
-	rec := &recorder{}
-	out := NewOutput(rec)
-	f := NewFollower(out, FollowerConfig{Path: path})
-	if err := f.init(); err != nil {
-		t.Fatal(err)
-	}
-	first := appendLines(t, path, 0, 10)
-	f.readAll(f.cur)
-	// The race, played back: the file is truncated and rewritten with
-	// lines 100-119, and the follower, whose check passed on the first
-	// file at line 10, reads on from there in the second: lines 110-119.
-	var second []string
-	var content strings.Builder
-	for i := 100; i < 120; i++ {
-		l := string(numberedLine(i, 90))
-		second = append(second, l)
-		content.WriteString(l + "\n")
-	}
-	if err := os.WriteFile(path, []byte(content.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f.cur.checked = f.cur.off
-	for {
-		n, err := f.cur.file.Read(f.buf)
-		if n > 0 {
-			f.cur.off += int64(n)
-			f.cur.remember(f.buf[:n])
-			_ = f.cur.split.feed(f.buf[:n], f.emitFn)
-			f.out.flushNow()
-		}
-		if err != nil || n == 0 {
-			break
-		}
-	}
-	if f.truncated(f.cur) {
-		t.Fatal("truncated: the bytes read after the check are the file's own; reading it again from its start repeats lines 110-119")
-	}
-	// A real truncation after that is still noticed.
-	last := strings.Repeat("y", content.Len()-1)
-	if err := os.WriteFile(path, []byte(last+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if !f.truncated(f.cur) {
-		t.Fatal("a truncation rewritten to the same size after the read was not noticed")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := f.drain(ctx); err != nil {
-		t.Fatal(err)
-	}
-	closeOutput(t, out)
-	checkLines(t, rec.text(), "", append(append(first, second[10:]...), last))
 }
 
 // TestFollowerGrowsDescriptorTable: once a follower has started, the

@@ -24,10 +24,11 @@ type tailFile struct {
 	// truncation to at least the same size is told apart by them.
 	tail    [tailCheck]byte
 	tailLen int
-	// checked is off when the file was last checked for a truncation:
-	// what was read after it came from the file as it is now, even when
-	// the file was truncated and rewritten between the check and the read.
-	checked int64
+	// reads holds the offsets at which the reads since the last check
+	// for a truncation started. A file truncated and rewritten between
+	// two of them (or between the check and the first) leaves bytes of two
+	// files behind off; those read after the switch are the file's own.
+	reads []int64
 }
 
 // tailCheck is how many of the last bytes read are compared to detect a
@@ -103,27 +104,32 @@ func (f *Follower) readAll(t *tailFile) {
 		t.off = 0
 		t.tailLen = 0
 	}
-	t.checked = t.off
-	for {
-		n, err := t.file.Read(f.buf)
-		if n > 0 {
-			t.off += int64(n)
-			f.bytesRead += int64(n)
-			t.lastData = time.Now()
-			t.remember(f.buf[:n])
-			err := t.split.feed(f.buf[:n], f.emitFn)
-			f.out.flushNow()
-			if err != nil {
-				return
-			}
-		}
-		if err != nil || n == 0 {
-			if err != nil && err != io.EOF {
-				f.log.Warn().Err(err).Msg("tail: reading the file failed")
-			}
-			return
+	t.reads = t.reads[:0]
+	for f.readOnce(t) {
+	}
+}
+
+// readOnce reads one chunk of t at its offset and hands its complete lines
+// to the Output. It reports whether to read on: false at the end of the
+// file, on an error, or when the Output is closed.
+func (f *Follower) readOnce(t *tailFile) bool {
+	t.reads = append(t.reads, t.off)
+	n, err := t.file.Read(f.buf)
+	if n > 0 {
+		t.off += int64(n)
+		f.bytesRead += int64(n)
+		t.lastData = time.Now()
+		t.remember(f.buf[:n])
+		ferr := t.split.feed(f.buf[:n], f.emitFn)
+		f.out.flushNow()
+		if ferr != nil {
+			return false
 		}
 	}
+	if err != nil && err != io.EOF {
+		f.log.Warn().Err(err).Msg("tail: reading the file failed")
+	}
+	return err == nil && n > 0
 }
 
 // truncated reports whether t was truncated since it was last read: it is
@@ -142,13 +148,17 @@ func (f *Follower) truncated(t *tailFile) bool {
 	if err != nil || n != t.tailLen || bytes.Equal(now[:n], t.tail[:n]) {
 		return false
 	}
-	// The bytes differ. When the ones read since the last check are still
-	// there and only older ones changed, the file was truncated and
-	// rewritten between that check and the read: what was read since is
-	// the current file's and is out already. Reading it again from the
-	// start would repeat it; what the file had before it is lost, as it
-	// is to tail -F.
-	if since := t.off - t.checked; since > 0 && since < int64(n) {
+	// The bytes differ. When those from where one of the last reads
+	// started on are still there and only older ones changed, the file
+	// was truncated and rewritten before that read: what it read is the
+	// current file's and is out already. Reading the file again from its
+	// start would repeat it; what the file had before is lost, as it is
+	// to tail -F. Fewer than switchMatch bytes are not taken as proof.
+	for _, start := range t.reads {
+		since := t.off - start
+		if since < switchMatch || since >= int64(n) {
+			continue
+		}
 		k := n - int(since)
 		if bytes.Equal(now[k:n], t.tail[k:n]) {
 			copy(t.tail[:n], now[:n])
@@ -158,6 +168,11 @@ func (f *Follower) truncated(t *tailFile) bool {
 	}
 	return true
 }
+
+// switchMatch is the fewest bytes, read after a truncation that happened
+// while the file was being read, that tell the file's own bytes from a
+// chance match (see truncated).
+const switchMatch = 32
 
 // remember keeps the last tailCheck bytes read from t.
 func (t *tailFile) remember(p []byte) {
