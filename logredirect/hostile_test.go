@@ -29,22 +29,47 @@ func handleQueued(t *testing.T, f *Follower) {
 	f.handle(parseEvents(buf[:n]))
 }
 
-func TestFollowerReadsFilesRotatedAwayBeforeItWokeUp(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "app.log")
+// emptyLog creates an empty app.log in a new temporary directory.
+func emptyLog(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "app.log")
 	if err := os.WriteFile(path, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := birthOf(t, path); !ok {
-		t.Skip("no birth times on this file system: nothing can be recovered in order")
-	}
+	return path
+}
+
+// initedFollower returns a Follower of path writing to a recorder, set up
+// by init without its goroutine: the test says when events are read.
+func initedFollower(t *testing.T, path string) (*Follower, *Output, *recorder) {
+	t.Helper()
 	rec := &recorder{}
 	out := NewOutput(rec)
 	f := NewFollower(out, FollowerConfig{Path: path})
-	if err := f.init(); err != nil { // no goroutine: the test says when events are read
+	if err := f.init(); err != nil {
 		t.Fatal(err)
 	}
+	return f, out, rec
+}
+
+// drainFollower drains f (within 5 s) and closes out.
+func drainFollower(t *testing.T, f *Follower, out *Output) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	closeOutput(t, out)
+}
+
+func TestFollowerReadsFilesRotatedAwayBeforeItWokeUp(t *testing.T) {
+	t.Parallel()
+	path := emptyLog(t)
+	if _, ok := birthOf(t, path); !ok {
+		t.Skip("no birth times on this file system: nothing can be recovered in order")
+	}
+	f, out, rec := initedFollower(t, path)
 	// A writer faster than the follower: three generations, each written
 	// and renamed to app.log.1 (replacing the previous one) before the
 	// follower reads a single event.
@@ -67,12 +92,7 @@ func TestFollowerReadsFilesRotatedAwayBeforeItWokeUp(t *testing.T) {
 	}
 	want = append(want, appendLines(t, path, 30, 40)...) // generation 3, at the name
 	handleQueued(t, f)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := f.drain(ctx); err != nil {
-		t.Fatal(err)
-	}
-	closeOutput(t, out)
+	drainFollower(t, f, out)
 	checkLines(t, rec.text(), "", want)
 }
 
@@ -172,24 +192,9 @@ func (b *syncBuf) String() string {
 // done; a file that is only appended to or renamed never makes it spin.
 func TestFollowerHotOnlyForTruncatedFiles(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "app.log")
-	if err := os.WriteFile(path, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rec := &recorder{}
-	out := NewOutput(rec)
-	f := NewFollower(out, FollowerConfig{Path: path})
-	if err := f.init(); err != nil { // no goroutine: the test reads the events
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := f.drain(ctx); err != nil {
-			t.Error(err)
-		}
-		closeOutput(t, out)
-	}()
+	path := emptyLog(t)
+	f, out, _ := initedFollower(t, path)
+	defer drainFollower(t, f, out)
 	fds := []unix.PollFd{{Fd: int32(f.inoFd), Events: unix.POLLIN}, {Fd: int32(f.wakeFd), Events: unix.POLLIN}}
 
 	appendLines(t, path, 0, 10)
@@ -259,16 +264,8 @@ func TestFollowerTruncatedBetweenCheckAndRead(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			path := filepath.Join(t.TempDir(), "app.log")
-			if err := os.WriteFile(path, nil, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			rec := &recorder{}
-			out := NewOutput(rec)
-			f := NewFollower(out, FollowerConfig{Path: path})
-			if err := f.init(); err != nil {
-				t.Fatal(err)
-			}
+			path := emptyLog(t)
+			f, out, rec := initedFollower(t, path)
 			want := appendLines(t, path, 0, 10)
 			f.readAll(f.cur)
 			// The race, played back: the check passes on the first
@@ -304,12 +301,7 @@ func TestFollowerTruncatedBetweenCheckAndRead(t *testing.T) {
 			if !f.truncated(f.cur) {
 				t.Fatal("a truncation rewritten to the same size after the read was not noticed")
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := f.drain(ctx); err != nil {
-				t.Fatal(err)
-			}
-			closeOutput(t, out)
+			drainFollower(t, f, out)
 			checkLines(t, rec.text(), "", append(want, last))
 		})
 	}
@@ -321,18 +313,8 @@ func TestFollowerTruncatedBetweenCheckAndRead(t *testing.T) {
 // kernel to grow it.
 func TestFollowerGrowsDescriptorTable(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "app.log")
-	out := NewOutput(&recorder{})
-	f := NewFollower(out, FollowerConfig{Path: path})
-	if err := f.init(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := f.drain(ctx); err != nil {
-		t.Fatal(err)
-	}
-	closeOutput(t, out)
+	f, out, _ := initedFollower(t, filepath.Join(t.TempDir(), "app.log"))
+	drainFollower(t, f, out)
 	status, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		t.Skipf("no /proc: %v", err)
