@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/initd-dev/initd/internal/testutil"
+
 	"github.com/initd-dev/initd/reaper"
 	"github.com/rs/zerolog"
 )
@@ -131,25 +133,14 @@ func (w *lineWriter) emit(b []byte) {
 
 // logs is a concurrency-safe zerolog destination whose JSON entries can be
 // queried.
-type logs struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
+type logs struct{ testutil.SyncBuffer }
 
 func (l *logs) logger() zerolog.Logger { return zerolog.New(l) }
 
 // entries returns the log entries whose message contains msg.
 func (l *logs) entries(msg string) []map[string]any {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []map[string]any
-	for _, line := range strings.Split(l.buf.String(), "\n") {
+	for _, line := range strings.Split(l.String(), "\n") {
 		var e map[string]any
 		if json.Unmarshal([]byte(line), &e) != nil {
 			continue
@@ -159,12 +150,6 @@ func (l *logs) entries(msg string) []map[string]any {
 		}
 	}
 	return out
-}
-
-func (l *logs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 // waitFor polls cond until it holds or d passes.

@@ -12,7 +12,6 @@
 package integration
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +25,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/initd-dev/initd/internal/testutil"
 )
 
 var (
@@ -167,8 +168,8 @@ type proc struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	pid1   bool
-	stdout *syncBuffer
-	stderr *syncBuffer
+	stdout *testutil.SyncBuffer
+	stderr *testutil.SyncBuffer
 	done   chan struct{}
 	res    result
 }
@@ -213,7 +214,7 @@ func startArgv(t *testing.T, ctx context.Context, argv []string, opt ...runOpt) 
 		base = []string{"PATH=" + os.Getenv("PATH")}
 	}
 	cmd.Env = append(base, c.env...)
-	p := &proc{t: t, cmd: cmd, pid1: c.pid1, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{t: t, cmd: cmd, pid1: c.pid1, stdout: &testutil.SyncBuffer{}, stderr: &testutil.SyncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// A process that outlives initd and holds its stdout must not hang the
@@ -344,22 +345,4 @@ func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(delay)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer and concurrent readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

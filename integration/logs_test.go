@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/initd-dev/initd/internal/testutil"
 )
 
 // logLine is numbered line i of a test log, about 90 bytes.
@@ -494,7 +496,7 @@ func rotationRound(t *testing.T, mode string, every, n int, withInitd, withTail 
 		p = startInitd(t, ctxFor(t, 60*time.Second), []string{"--tail", path, "--", "sleep", "1000"})
 		stopAtEnd(t, p)
 	}
-	tailOut := &syncBuffer{}
+	tailOut := &testutil.SyncBuffer{}
 	var tail *exec.Cmd
 	if withTail {
 		tail = exec.Command("tail", "-n0", "-F", path)

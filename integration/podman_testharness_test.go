@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/initd-dev/initd/internal/testutil"
 )
 
 func TestExampleTestHarness(t *testing.T) {
@@ -48,7 +50,7 @@ func TestExampleTestHarness(t *testing.T) {
 			}
 			cmd := exec.CommandContext(ctx, "sh", script)
 			cmd.Env = append(os.Environ(), env...)
-			var out syncBuffer
+			var out testutil.SyncBuffer
 			cmd.Stdout, cmd.Stderr = &out, &out
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/initd-dev/initd/internal/testutil"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -181,7 +183,7 @@ func TestTerminalNotTakenFromTheForeground(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	var buf syncBuffer
+	var buf testutil.SyncBuffer
 	go io.Copy(&buf, m)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()

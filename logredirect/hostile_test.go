@@ -1,17 +1,17 @@
 package logredirect
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/initd-dev/initd/internal/testutil"
 
 	"github.com/rs/zerolog"
 	"golang.org/x/sys/unix"
@@ -139,7 +139,7 @@ func TestFollowerReadsOnlyRegularFiles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.path), func(t *testing.T) {
 			t.Parallel()
-			var logs syncBuf
+			var logs testutil.SyncBuffer
 			rec := &recorder{}
 			out := NewOutput(rec)
 			f := NewFollower(out, FollowerConfig{Path: tt.path, Logger: zerolog.New(&logs)})
@@ -166,24 +166,6 @@ func TestFollowerReadsOnlyRegularFiles(t *testing.T) {
 			}
 		})
 	}
-}
-
-// syncBuf is a bytes.Buffer safe for a logger on another goroutine.
-type syncBuf struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuf) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuf) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestFollowerHotOnlyForTruncatedFiles: the follower waits for the next

@@ -1,29 +1,18 @@
 package logredirect
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/initd-dev/initd/internal/testutil"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
 
 func TestJSONLines(t *testing.T) {
 	t.Parallel()
-	var buf lockedBuffer
+	var buf testutil.SyncBuffer
 	out := NewOutput(&buf)
 	w := NewJSONLines(out, "job", "stderr").Writer("[backup] ")
 	w.Write([]byte("first\nsec"))
@@ -34,10 +23,10 @@ func TestJSONLines(t *testing.T) {
 	if err := out.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(strings.TrimSuffix(buf.b.String(), "\n"), "\n")
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
 	want := []string{"first", `second "quoted"`, "\ufffdbad utf-8", "last without newline"}
 	if len(lines) != len(want) {
-		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), buf.b.String())
+		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), buf.String())
 	}
 	for i, l := range lines {
 		var ev struct{ Level, Job, Stream, Time, Message string }

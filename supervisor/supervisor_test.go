@@ -1,17 +1,17 @@
 package supervisor
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/initd-dev/initd/internal/testutil"
 
 	"github.com/initd-dev/initd/reaper"
 	"github.com/rs/zerolog"
@@ -74,36 +74,18 @@ func lines(path string) []string {
 	return strings.Fields(string(b))
 }
 
-// logBuf collects a supervisor's log.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // harness runs one Supervisor with signals the test sends.
 type harness struct {
 	t    *testing.T
 	sigs chan os.Signal
-	log  *logBuf
+	log  *testutil.SyncBuffer
 	cfg  Config
 	done chan int
 	took time.Duration
 }
 
 func newHarness(t *testing.T, cfg Config) *harness {
-	h := &harness{t: t, sigs: make(chan os.Signal, 16), log: &logBuf{}, done: make(chan int, 1)}
+	h := &harness{t: t, sigs: make(chan os.Signal, 16), log: &testutil.SyncBuffer{}, done: make(chan int, 1)}
 	cfg.Reaper, cfg.Signals = testReaper, h.sigs
 	cfg.Log = zerolog.New(h.log)
 	h.cfg = cfg

@@ -1,7 +1,6 @@
 package waitfor
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net"
@@ -14,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/initd-dev/initd/internal/testutil"
 
 	"github.com/rs/zerolog"
 )
@@ -41,24 +42,6 @@ func (c *countingTarget) attempts() []time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]time.Time(nil), c.times...)
-}
-
-// safeBuffer is a bytes.Buffer for a logger written from several goroutines.
-type safeBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *safeBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *safeBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestAllReadyAtOnce(t *testing.T) {
@@ -227,7 +210,7 @@ func TestAllProgressLogNamesReasonsNotSecrets(t *testing.T) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
 	defer srv.Close()
-	var buf safeBuffer
+	var buf testutil.SyncBuffer
 	h, _ := ParseHeader("Authorization: Bearer tok-SECRET-1")
 	opts := Options{
 		Timeout:  600 * time.Millisecond,
